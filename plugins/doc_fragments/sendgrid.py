@@ -1,0 +1,92 @@
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options shared by every module, and the standard attributes."""
+
+    DOCUMENTATION = r"""
+options:
+  api_key:
+    description:
+      - A SendGrid API key with the C(ips.*) and C(subusers.*) scopes the task needs.
+      - If not set, the value of the E(SENDGRID_API_KEY) environment variable is used.
+      - Required; it is never logged or returned.
+      - Set it once for all tasks with C(module_defaults) and the action group C(group/mailops.sendgrid.sendgrid).
+    type: str
+  region:
+    description:
+      - Which SendGrid API to talk to. V(global) is C(https://api.sendgrid.com), V(eu) is C(https://api.eu.sendgrid.com)
+        (EU regional subusers).
+      - Ignored when O(api_url) is set.
+    type: str
+    choices: [global, eu]
+    default: global
+  api_url:
+    description:
+      - Explicit base URL of the API, for example a local emulator such as C(http://127.0.0.1:8080).
+      - If not set, the value of the E(SENDGRID_API_URL) environment variable is used; otherwise O(region) decides.
+      - Must be C(https://); plain C(http://) is accepted only for loopback hosts (127.0.0.0/8, ::1, localhost).
+    type: str
+  on_behalf_of:
+    description:
+      - Act as this subuser (its username), sent as the C(on-behalf-of) header. Needs the parent account's key.
+      - SendGrid does not declare this header on the IP management endpoints; most IP operations are parent-only.
+    type: str
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate. Only set to V(false) for testing.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response.
+    type: float
+    default: 30.0
+  max_retries:
+    description:
+      - How many times one request is retried after HTTP 429, 500, 502, 503, 504 or a connection error.
+      - A rate-limited request (429) waits until the time given by C(X-RateLimit-Reset) or C(Retry-After).
+      - Server errors and connection errors are retried with exponential backoff and jitter, and only for
+        requests that are safe to repeat; a write whose outcome is unknown is reported, not repeated.
+    type: int
+    default: 5
+  retry_budget:
+    description:
+      - Total seconds one request may spend waiting between retries. When a wait would exceed it, the task fails
+        with the API's last answer.
+    type: float
+    default: 120.0
+requirements:
+  - requests
+"""
+
+    ATTRIBUTES = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+  action_group:
+    description: Use C(group/mailops.sendgrid.sendgrid) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - mailops.sendgrid.sendgrid
+"""
+
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This action does not modify state.
+  diff_mode:
+    support: N/A
+    details:
+      - This action does not modify state.
+"""

@@ -1,0 +1,132 @@
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Transport layer: one ``requests.Session`` behind a small interface.
+
+This is a private module_utils file: its API may change at any time.
+
+The JSON API layer (``_client``) only sees ``Transport.send()`` and
+``HTTPResponse``; tests replace the transport with a fake one.
+"""
+
+from __future__ import annotations
+
+import traceback
+import typing as t
+
+REQUESTS_IMPORT_ERROR: str | None
+try:
+    import requests
+    import requests.exceptions
+except ImportError:  # pragma: no cover - exercised through missing_required_lib
+    requests = None  # type: ignore[assignment]
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
+
+
+class HTTPResponse:
+    """A received HTTP response: status, headers (case-insensitive lookup) and raw body."""
+
+    def __init__(self, status: int, headers: t.Mapping[str, str], body: bytes) -> None:
+        self.status = status
+        self._headers = {key.lower(): value for key, value in headers.items()}
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        return self._headers.get(name.lower())
+
+
+class TransportError(Exception):
+    """No HTTP response was received.
+
+    ``request_sent`` tells whether the request may have reached the server: when it
+    is false (connection refused, connect timeout, DNS), repeating it is always safe.
+    ``retryable`` is false for errors that a retry cannot fix (TLS verification).
+    """
+
+    def __init__(self, reason: str, request_sent: bool, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.request_sent = request_sent
+        self.retryable = retryable
+
+
+class Transport:
+    """Interface of a transport. ``send`` returns an ``HTTPResponse`` or raises ``TransportError``."""
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> HTTPResponse:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release pooled connections."""
+
+
+class RequestsTransport(Transport):
+    """Sends requests through one ``requests.Session`` so that connections are reused."""
+
+    def __init__(self, validate_certs: bool = True) -> None:
+        if not HAS_REQUESTS:
+            raise RuntimeError('the Python library requests is required')
+        self.session = requests.Session()
+        self.session.verify = validate_certs
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> HTTPResponse:
+        try:
+            response = self.session.request(
+                method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False,
+                auth=_keep_headers)
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(f'TLS error: {_describe(exc)}', request_sent=False, retryable=False) from None
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransportError(f'connection timed out: {_describe(exc)}', request_sent=False) from None
+        except requests.exceptions.ReadTimeout:
+            raise TransportError(f'no response within {timeout} seconds', request_sent=True) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise TransportError(
+                f'connection error: {_describe(exc)}', request_sent=not _is_connect_failure(exc)) from None
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(f'request failed: {_describe(exc)}', request_sent=True) from None
+        return HTTPResponse(response.status_code, response.headers, response.content)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _keep_headers(request: t.Any) -> t.Any:
+    """An explicit no-op auth: stops requests from replacing our Authorization header with ~/.netrc credentials."""
+    return request
+
+
+def _is_connect_failure(exc: Exception) -> bool:
+    """True when the connection could not be opened, so the request never left."""
+    text = repr(exc)
+    return any(marker in text for marker in (
+        'NewConnectionError', 'Connection refused', 'Name or service not known',
+        'Temporary failure in name resolution', 'nodename nor servname', 'No route to host',
+    ))
+
+
+def _describe(exc: Exception) -> str:
+    """A short, single-line reason; the URL is left to the caller (it may carry user input)."""
+    reason = exc.args[0] if exc.args else exc
+    inner = getattr(reason, 'reason', None)
+    text = str(inner if inner is not None else reason)
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__

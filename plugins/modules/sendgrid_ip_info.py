@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sendgrid_ip_info
+short_description: List the dedicated IPs of a SendGrid account (all, free, taken, available)
+version_added: 0.1.0
+description:
+  - Lists the account's IPs with the subusers (usernames) that may send from each, their pools, warmup and reverse DNS,
+    and where the API gives them the IP-management settings (O(fields)).
+  - Classifies IPs the way the retired Web API v2 C(customer.ip) call did (O(status)), computed from v3 data.
+  - Also returns RV(usage), the C({ip, subuser}) pairs of the v2 C(reseller.ip task=usage) call.
+  - Makes only the requests the asked-for fields and filters need, and never one request per IP.
+author:
+  - mailops.sendgrid maintainers
+extends_documentation_fragment:
+  - mailops.sendgrid.sendgrid
+  - mailops.sendgrid.sendgrid.attributes
+  - mailops.sendgrid.sendgrid.info_module
+options:
+  status:
+    description:
+      - Which IPs to return, by the Web API v2 definitions.
+      - V(all) returns every IP.
+      - V(free) returns IPs no subuser may send from.
+      - V(taken) returns IPs at least one subuser may send from.
+      - V(available) returns free IPs plus IPs used only by disabled subusers.
+    type: str
+    choices: [all, free, taken, available]
+    default: all
+  pools_as_taken:
+    description:
+      - Also count an IP that belongs to an IP pool as taken (the v2 C(reseller.ip) definition).
+    type: bool
+    default: false
+  ip:
+    description:
+      - Only IPs matching this exact address, address prefix (such as V(192.0.2.)) or CIDR network (such as
+        V(192.0.2.0/28)).
+    type: str
+  subuser:
+    description:
+      - Only the IPs this subuser (username) may send from; the v2 C(customer.sendip task=list) call.
+      - An unknown subuser is an error.
+    type: str
+  pool:
+    description:
+      - Only IPs in the IP pool with this name.
+      - Cannot be combined with O(is_parent_assigned) (the API rejects the combination).
+    type: str
+  is_leased:
+    description:
+      - Only IPs leased from SendGrid (V(true)) or only customer-owned IPs (V(false)).
+    type: bool
+  is_enabled:
+    description:
+      - Only IPs enabled (V(true)) or disabled (V(false)) for sending. Applies to customer-owned IPs.
+    type: bool
+  is_parent_assigned:
+    description:
+      - Only IPs the parent account may (V(true)) or may not (V(false)) send from.
+    type: bool
+  ip_region:
+    description:
+      - Only IPs in this region.
+    type: str
+    choices: [us, eu]
+  added_after:
+    description:
+      - Only IPs added to the account at or after this moment, a Unix timestamp or an ISO 8601 date or date-time
+        (UTC unless it says otherwise).
+    type: str
+  added_before:
+    description:
+      - Only IPs added to the account at or before this moment, in the same forms as O(added_after).
+    type: str
+  fields:
+    description:
+      - The fields to return for each IP (besides RV(ips[].ip), which is always there).
+      - Asking only for V(subusers), V(pools), V(warmup), V(start_date), V(rdns) and V(whitelabeled), with no filter on the
+        IP-management settings, saves the C(GET /v3/send_ips/ips) listing.
+      - Defaults to every field.
+    type: list
+    elements: str
+    choices: [subusers, pools, warmup, start_date, rdns, whitelabeled, is_auto_warmup, is_parent_assigned, is_enabled,
+              is_leased, added_at, updated_at, region]
+notes:
+  - Reads C(GET /v3/ips) always, C(GET /v3/send_ips/ips) only for the IP-management fields and filters, and
+    C(GET /v3/subusers) only for O(status=available) or O(subuser). All pages are read.
+seealso:
+  - module: mailops.sendgrid.sendgrid_subuser_ips
+"""
+
+EXAMPLES = r"""
+- name: List every IP of the account
+  mailops.sendgrid.sendgrid_ip_info:
+    api_key: "{{ sendgrid_api_key }}"
+  register: all_ips
+
+- name: Free IPs (the v2 customer.ip list=free)
+  mailops.sendgrid.sendgrid_ip_info:
+    api_key: "{{ sendgrid_api_key }}"
+    status: free
+  register: free
+
+- name: IPs a subuser may send from (the v2 customer.sendip task=list)
+  mailops.sendgrid.sendgrid_ip_info:
+    api_key: "{{ sendgrid_api_key }}"
+    subuser: shop-eu
+    fields: [pools]
+  register: shop_ips
+
+- name: Customer-owned IPs in a network, with only the fields a report needs
+  mailops.sendgrid.sendgrid_ip_info:
+    api_key: "{{ sendgrid_api_key }}"
+    ip: 192.0.2.0/24
+    is_leased: false
+    fields: [subusers, is_enabled]
+
+- name: Which subuser uses which IP (the v2 reseller.ip task=usage)
+  ansible.builtin.debug:
+    msg: "{{ all_ips.usage | map(attribute='subuser') | list }}"
+"""
+
+RETURN = r"""
+ips:
+  description: The matching IPs, sorted by address. Each has RV(ips[].ip) plus the fields in O(fields).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    ip:
+      description: The IP address.
+      type: str
+      sample: 192.0.2.10
+    subusers:
+      description: Usernames of the subusers that may send from this IP, sorted.
+      type: list
+      elements: str
+      sample: [shop-eu]
+    pools:
+      description: Names of the IP pools this IP belongs to, sorted.
+      type: list
+      elements: str
+      sample: [transactional]
+    warmup:
+      description: Whether the IP is warming up.
+      type: bool
+    start_date:
+      description: When the warmup started (Unix seconds), or V(null).
+      type: int
+    rdns:
+      description: The reverse DNS name, or V(null).
+      type: str
+      sample: o1.mail.example.com
+    whitelabeled:
+      description: Whether the IP has a reverse DNS record.
+      type: bool
+    is_auto_warmup:
+      description: Whether automatic warmup is on.
+      type: bool
+    is_parent_assigned:
+      description: Whether the parent account may send from this IP.
+      type: bool
+    is_enabled:
+      description: Whether a customer-owned IP is enabled; V(null) for IPs leased from SendGrid.
+      type: bool
+    is_leased:
+      description: Whether the IP is leased from SendGrid (rather than customer-owned).
+      type: bool
+    added_at:
+      description: When the IP was added to the account (Unix seconds).
+      type: int
+    updated_at:
+      description: When the IP was last updated (Unix seconds), or V(null).
+      type: int
+    region:
+      description: The IP's region, V(us) or V(eu).
+      type: str
+usage:
+  description: One C({ip, subuser}) pair for each subuser of each returned IP, sorted by IP then subuser.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"ip": "192.0.2.10", "subuser": "shop-eu"}]
+"""
+
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ip_listing import (
+    ALL_FIELDS,
+    IP_REGIONS,
+    IPListingQuery,
+    list_account_ips,
+)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import STATUSES
+from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+
+
+def main() -> None:
+    with SendGridModule(
+        argument_spec={
+            'status': {'type': 'str', 'choices': list(STATUSES), 'default': 'all'},
+            'pools_as_taken': {'type': 'bool', 'default': False},
+            'ip': {'type': 'str'},
+            'subuser': {'type': 'str'},
+            'pool': {'type': 'str'},
+            'is_leased': {'type': 'bool'},
+            'is_enabled': {'type': 'bool'},
+            'is_parent_assigned': {'type': 'bool'},
+            'ip_region': {'type': 'str', 'choices': list(IP_REGIONS)},
+            'added_after': {'type': 'str'},
+            'added_before': {'type': 'str'},
+            'fields': {'type': 'list', 'elements': 'str', 'choices': list(ALL_FIELDS)},
+        },
+        mutually_exclusive=[('pool', 'is_parent_assigned')],
+        supports_check_mode=True,
+    ) as sg:
+        params = sg.params
+        query = IPListingQuery(**{name: params[name] for name in (
+            'status', 'pools_as_taken', 'ip', 'subuser', 'pool', 'is_leased', 'is_enabled', 'is_parent_assigned',
+            'ip_region', 'added_after', 'added_before', 'fields')})
+        listing = list_account_ips(sg.api, query)
+        sg.exit_json(changed=False, **listing)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sendgrid_subuser_ips
+short_description: Manage which dedicated IPs a SendGrid subuser may send from
+version_added: 0.1.0
+description:
+  - Adds IPs to, removes IPs from, or sets exactly the IPs a subuser may send from; the retired Web API v2
+    C(customer.sendip task=append) call with C(set=specify), C(set=all) (O(all_ips)) and C(set=none)
+    (O(state=exact) with an empty O(ips)).
+  - Reads the subuser's current IPs first and writes only when something differs, with one
+    C(PUT /v3/subusers/{name}/ips) call.
+  - Every IP is checked before anything is written; IPs that are not on the account are all named in one error.
+author:
+  - mailops.sendgrid maintainers
+extends_documentation_fragment:
+  - mailops.sendgrid.sendgrid
+  - mailops.sendgrid.sendgrid.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  subuser:
+    description:
+      - Username of the subuser.
+    type: str
+    required: true
+  ips:
+    description:
+      - IPv4 addresses (the API accepts only IPv4 here). Required unless O(all_ips=true).
+      - Duplicates are ignored; the addresses must be on the account.
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) adds O(ips) and keeps the subuser's other IPs.
+      - V(absent) removes O(ips) and keeps the others.
+      - V(exact) makes O(ips) the subuser's only IPs. With O(ips=[]) this asks to remove every IP (v2 C(set=none));
+        SendGrid may refuse an empty list, and the task then fails with the API's message.
+    type: str
+    choices: [present, absent, exact]
+    default: present
+  all_ips:
+    description:
+      - Let the subuser send from every IP on the account (v2 C(set=all)). Cannot be combined with O(ips) or
+        O(state=absent).
+    type: bool
+    default: false
+seealso:
+  - module: mailops.sendgrid.sendgrid_ip_info
+"""
+
+EXAMPLES = r"""
+- name: Let shop-eu send from two more IPs (keeps its other IPs)
+  mailops.sendgrid.sendgrid_subuser_ips:
+    api_key: "{{ sendgrid_api_key }}"
+    subuser: shop-eu
+    ips: [192.0.2.31, 192.0.2.32]
+
+- name: Make these the only IPs of newsletter (v2 set=specify)
+  mailops.sendgrid.sendgrid_subuser_ips:
+    api_key: "{{ sendgrid_api_key }}"
+    subuser: newsletter
+    ips: [192.0.2.20]
+    state: exact
+
+- name: Take one IP away from newsletter
+  mailops.sendgrid.sendgrid_subuser_ips:
+    api_key: "{{ sendgrid_api_key }}"
+    subuser: newsletter
+    ips: [192.0.2.21]
+    state: absent
+
+- name: Every IP of the account (v2 set=all)
+  mailops.sendgrid.sendgrid_subuser_ips:
+    api_key: "{{ sendgrid_api_key }}"
+    subuser: transactional-us
+    all_ips: true
+"""
+
+RETURN = r"""
+subuser:
+  description: The subuser's username.
+  returned: success
+  type: str
+  sample: shop-eu
+ips:
+  description: The subuser's IPs after the task (in check mode, what they would be), sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: [192.0.2.10, 192.0.2.31]
+added:
+  description: IPs the task added (or would add), sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: [192.0.2.31]
+removed:
+  description: IPs the task removed (or would remove), sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+"""
+
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
+    MEMBERSHIP_STATES,
+    SubuserDirectory,
+    desired_members,
+    normalize_ips,
+    sort_ips,
+)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+
+
+def main() -> None:
+    with SendGridModule(
+        argument_spec={
+            'subuser': {'type': 'str', 'required': True},
+            'ips': {'type': 'list', 'elements': 'str'},
+            'state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present'},
+            'all_ips': {'type': 'bool', 'default': False},
+        },
+        required_one_of=[('ips', 'all_ips')],
+        mutually_exclusive=[('ips', 'all_ips')],
+        supports_check_mode=True,
+    ) as sg:
+        params = sg.params
+        username = params['subuser'].strip()
+        if not username:
+            raise SendGridInputError('subuser must not be empty')
+        if params['all_ips'] and params['state'] == 'absent':
+            raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
+        requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)
+
+        SubuserDirectory(sg.api.list_subusers(username=username)).require([username], option='subuser')
+        account = sg.api.list_ips()
+        account_ips = {record['ip'] for record in account}
+        current = {record['ip'] for record in account if username in (record.get('subusers') or [])}
+        if params['all_ips']:
+            requested = sort_ips(account_ips)
+        unknown = sort_ips(set(requested) - account_ips)
+        if unknown:
+            raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+
+        desired = desired_members(current, requested, params['state'])
+        added, removed = sort_ips(desired - current), sort_ips(current - desired)
+        changed = bool(added or removed)
+        if changed and not sg.check_mode:
+            sg.api.set_subuser_ips(username, sort_ips(desired))
+
+        result = {'changed': changed, 'subuser': username, 'ips': sort_ips(desired), 'added': added,
+                  'removed': removed}
+        if sg.diff_mode:
+            result['diff'] = {
+                'before': {'subuser': username, 'ips': sort_ips(current)},
+                'after': {'subuser': username, 'ips': sort_ips(desired)},
+            }
+        sg.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
