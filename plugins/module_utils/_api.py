@@ -17,6 +17,7 @@ from __future__ import annotations
 import typing as t
 
 from ._client import SendGridClient, build_path
+from ._errors import SendGridNotFoundError, SendGridValidationError
 
 IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
 SUBUSERS_PAGE_SIZE = 500     # GET /v3/subusers
@@ -74,6 +75,22 @@ class SendGridAPI:
 
     def get_send_ip(self, ip: str) -> dict[str, t.Any]:
         return self.client.request('GET', build_path('/v3/send_ips/ips/{}', ip), query={'include_region': True})
+
+    def find_send_ip(self, ip: str) -> dict[str, t.Any] | None:
+        """Like ``get_send_ip``, but ``None`` when the IP is not on the account.
+
+        The spec answers an unknown IP with HTTP 400 ``ip: not found``; a 404 means the same.
+        """
+        try:
+            return self.get_send_ip(ip)
+        except SendGridNotFoundError:
+            return None
+        except SendGridValidationError as exc:
+            if exc.status == 400 and any(
+                    item.get('field') == 'ip' and 'not found' in str(item.get('message') or '').lower()
+                    for item in exc.errors):
+                return None
+            raise
 
     def update_send_ip(self, ip: str, **settings: bool) -> dict[str, t.Any]:
         """PATCH only the given settings (``is_auto_warmup``, ``is_parent_assigned``, ``is_enabled``)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import threading
 import time
 import typing as t
 from urllib.parse import quote, urlencode, urlsplit
@@ -58,11 +59,14 @@ def resolve_base_url(region: str | None = None, api_url: str | None = None) -> s
         if region not in REGION_URLS:
             raise SendGridConfigError(f'region must be one of {", ".join(sorted(REGION_URLS))}, got {region!r}')
         return REGION_URLS[region]
-    parts = urlsplit(api_url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise SendGridConfigError(f'api_url must be an http(s) URL such as https://api.sendgrid.com, got {api_url!r}')
-    if parts.username or parts.password:
+    try:
+        parts = urlsplit(api_url)
+    except ValueError:  # e.g. an unbalanced '[' in the host
+        parts = None
+    if parts is not None and (parts.username or parts.password):
         raise SendGridConfigError('api_url must not contain credentials; use api_key')
+    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname or not _has_valid_port(parts):
+        raise SendGridConfigError(f'api_url must be an http(s) URL such as https://api.sendgrid.com, got {api_url!r}')
     if parts.query or parts.fragment:
         raise SendGridConfigError(f'api_url must not contain a query or fragment, got {api_url!r}')
     if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
@@ -70,6 +74,14 @@ def resolve_base_url(region: str | None = None, api_url: str | None = None) -> s
             f'api_url {api_url!r} uses plain http:// for the non-loopback host {parts.hostname!r};'
             ' only https:// is accepted there (http:// is allowed for 127.0.0.0/8, ::1 and localhost only)')
     return api_url.rstrip('/')
+
+
+def _has_valid_port(parts: t.Any) -> bool:
+    """False for a non-numeric or out-of-range port (reading ``port`` raises ``ValueError`` then)."""
+    try:
+        return parts.port is None or parts.port >= 0
+    except ValueError:
+        return False
 
 
 def is_loopback_host(host: str) -> bool:
@@ -87,7 +99,13 @@ def build_path(template: str, *segments: t.Any) -> str:
     A space becomes ``%20`` (never ``+``) and ``/`` inside a segment is encoded, so a
     pool named ``a/b`` cannot escape its path segment.
     """
-    return template.format(*(quote(str(segment), safe='') for segment in segments))
+    return template.format(*(_quote_segment(segment) for segment in segments))
+
+
+def _quote_segment(segment: t.Any) -> str:
+    encoded = quote(str(segment), safe='')
+    # '.' and '..' would be resolved as dot segments (requests does), leaving the path segment.
+    return encoded.replace('.', '%2E') if encoded in ('.', '..') else encoded
 
 
 def encode_query(params: t.Mapping[str, t.Any] | None) -> str:
@@ -138,6 +156,11 @@ class SendGridClient:
         self._jitter = jitter
         self.request_count = 0
         self.write_count = 0
+        # Last X-RateLimit-Remaining seen, and its X-RateLimit-Reset as a wall-clock time (see wait_for_rate_limit).
+        self.rate_limit_remaining: int | None = None
+        self.rate_limit_reset_at: float | None = None
+        self._state_lock = threading.Lock()       # counters and rate-limit state: one client serves many threads
+        self._rate_limit_gate = threading.Lock()  # one thread sleeps for a spent rate limit, the others queue
 
     # ------------------------------------------------------------------ requests
 
@@ -179,9 +202,10 @@ class SendGridClient:
         attempt = 0
         while True:
             attempt += 1
-            self.request_count += 1
-            if method != 'GET':
-                self.write_count += 1
+            with self._state_lock:
+                self.request_count += 1
+                if method != 'GET':
+                    self.write_count += 1
             try:
                 response = self.transport.send(method, url, headers, payload, self.timeout)
             except TransportError as exc:
@@ -195,6 +219,7 @@ class SendGridClient:
                     method, path, self._redact(exc.reason),
                     outcome_unknown=exc.request_sent and not idempotent) from None
 
+            self._record_rate_limit(response)
             if response.status < 400:
                 return self._decode(method, path, response)
 
@@ -225,13 +250,44 @@ class SendGridClient:
         # A reset in the past or right now: wait a little rather than hammering the API.
         return min(max(wait, 0.1), MAX_RATE_LIMIT_WAIT)
 
+    def _record_rate_limit(self, response: HTTPResponse) -> None:
+        remaining = _parse_number(response.header('X-RateLimit-Remaining'))
+        if remaining is None:
+            return
+        reset = _parse_number(response.header('X-RateLimit-Reset'))
+        if reset is not None and reset <= EPOCH_THRESHOLD:
+            reset += self._wall_clock()
+        with self._state_lock:
+            self.rate_limit_remaining = int(remaining)
+            self.rate_limit_reset_at = reset
+
+    def wait_for_rate_limit(self) -> float:
+        """Call before starting a new request: when the last response said no request remains
+        (``X-RateLimit-Remaining: 0``), sleep until its ``X-RateLimit-Reset`` (at most 60 s).
+
+        Returns the seconds slept. Thread-safe: one caller sleeps while the others queue behind
+        it, then go on; the spent reading is dropped so that nobody waits twice for one reset.
+        """
+        with self._rate_limit_gate:
+            with self._state_lock:
+                remaining, reset_at = self.rate_limit_remaining, self.rate_limit_reset_at
+                if remaining is None or remaining > 0:
+                    return 0.0
+                self.rate_limit_remaining = None
+            wait = 0.0 if reset_at is None else min(reset_at - self._wall_clock(), MAX_RATE_LIMIT_WAIT)
+            if wait <= 0:
+                return 0.0
+            self._sleep(wait)
+            return wait
+
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: between half and all of base * 2^(attempt-1), capped."""
         ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
         return self._jitter(ceiling / 2, ceiling)
 
     def _error(self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float) -> Exception:
-        text = response.body.decode('utf-8', errors='replace')
+        # Redact before decoding: the text may be cut to 500 characters, which could cut the key in two.
+        text = self._redact(response.body.decode('utf-8', errors='replace'))
         try:
             body = json.loads(text) if text.strip() else None
         except ValueError:
@@ -286,8 +342,9 @@ class SendGridClient:
                 params['after_key'] = after_key
             page = self.request('GET', path, query=params) or {}
             yield from page.get('result') or []
-            next_params = (page.get('_metadata') or {}).get('next_params') or {}
-            after_key = next_params.get('after_key')
+            metadata = page.get('_metadata') or {}
+            # The schema nests the key under next_params; one of the spec's examples puts it in _metadata itself.
+            after_key = (metadata.get('next_params') or {}).get('after_key', metadata.get('after_key'))
             if after_key in (None, '') or str(after_key) in seen_keys:
                 return
             seen_keys.add(str(after_key))

@@ -16,68 +16,13 @@ description:
   - Also returns RV(usage), the C({ip, subuser}) pairs of the v2 C(reseller.ip task=usage) call.
   - Makes only the requests the asked-for fields and filters need, and never one request per IP.
 author:
-  - mailops.sendgrid maintainers
+  - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.sendgrid.sendgrid
   - mailops.sendgrid.sendgrid.attributes
   - mailops.sendgrid.sendgrid.info_module
+  - mailops.sendgrid.sendgrid.ip_listing
 options:
-  status:
-    description:
-      - Which IPs to return, by the Web API v2 definitions.
-      - V(all) returns every IP.
-      - V(free) returns IPs no subuser may send from.
-      - V(taken) returns IPs at least one subuser may send from.
-      - V(available) returns free IPs plus IPs used only by disabled subusers.
-    type: str
-    choices: [all, free, taken, available]
-    default: all
-  pools_as_taken:
-    description:
-      - Also count an IP that belongs to an IP pool as taken (the v2 C(reseller.ip) definition).
-    type: bool
-    default: false
-  ip:
-    description:
-      - Only IPs matching this exact address, address prefix (such as V(192.0.2.)) or CIDR network (such as
-        V(192.0.2.0/28)).
-    type: str
-  subuser:
-    description:
-      - Only the IPs this subuser (username) may send from; the v2 C(customer.sendip task=list) call.
-      - An unknown subuser is an error.
-    type: str
-  pool:
-    description:
-      - Only IPs in the IP pool with this name.
-      - Cannot be combined with O(is_parent_assigned) (the API rejects the combination).
-    type: str
-  is_leased:
-    description:
-      - Only IPs leased from SendGrid (V(true)) or only customer-owned IPs (V(false)).
-    type: bool
-  is_enabled:
-    description:
-      - Only IPs enabled (V(true)) or disabled (V(false)) for sending. Applies to customer-owned IPs.
-    type: bool
-  is_parent_assigned:
-    description:
-      - Only IPs the parent account may (V(true)) or may not (V(false)) send from.
-    type: bool
-  ip_region:
-    description:
-      - Only IPs in this region.
-    type: str
-    choices: [us, eu]
-  added_after:
-    description:
-      - Only IPs added to the account at or after this moment, a Unix timestamp or an ISO 8601 date or date-time
-        (UTC unless it says otherwise).
-    type: str
-  added_before:
-    description:
-      - Only IPs added to the account at or before this moment, in the same forms as O(added_after).
-    type: str
   fields:
     description:
       - The fields to return for each IP (besides RV(ips[].ip), which is always there).

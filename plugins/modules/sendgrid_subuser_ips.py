@@ -17,7 +17,7 @@ description:
     C(PUT /v3/subusers/{name}/ips) call.
   - Every IP is checked before anything is written; IPs that are not on the account are all named in one error.
 author:
-  - mailops.sendgrid maintainers
+  - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.sendgrid.sendgrid
   - mailops.sendgrid.sendgrid.attributes

@@ -1,0 +1,270 @@
+#!/usr/bin/python
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sendgrid_ip
+short_description: Manage the settings and subusers of one SendGrid dedicated IP
+version_added: 0.1.0
+description:
+  - Sets the automatic warmup, parent assignment and (for customer-owned IPs) the enabled flag of one IP on the
+    account, with the IP Address Management API (C(/v3/send_ips/ips/{ip})).
+  - Adds subusers to, removes subusers from, or sets exactly the subusers of that IP, with the per-IP batch calls
+    (C(/v3/send_ips/ips/{ip}/subusers:batchAdd) and C(:batchDelete)). Subusers are named by username here; the
+    module maps them to the numeric ids the API uses with C(GET /v3/subusers).
+  - Reads the IP first and writes only what differs, with at most one C(PATCH) for the settings and one batch
+    call for each of the additions and removals (per 1000 subusers).
+  - Everything is checked before the first write. An IP that is not on the account, O(is_enabled) on an IP leased
+    from SendGrid, and unknown usernames (all named in one error) fail the task without any write.
+author:
+  - mailops.sendgrid maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.sendgrid.sendgrid
+  - mailops.sendgrid.sendgrid.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  ip:
+    description:
+      - The IPv4 address. It must be on the account.
+    type: str
+    required: true
+  is_auto_warmup:
+    description:
+      - Whether SendGrid warms the IP up automatically.
+      - Not changed when not set.
+    type: bool
+  is_parent_assigned:
+    description:
+      - Whether the parent account may send from the IP.
+      - Not changed when not set.
+    type: bool
+  is_enabled:
+    description:
+      - Whether a customer-owned IP (one not leased from SendGrid) is enabled for sending and billed.
+      - The API applies it only to customer-owned IPs; setting it for an IP leased from SendGrid fails the task
+        before anything is written.
+      - Not changed when not set.
+    type: bool
+  subusers:
+    description:
+      - Usernames of subusers to assign to the IP, or to remove from it, according to O(subusers_state).
+      - When not set, the IP's subusers are neither read nor changed.
+      - Every username must be a subuser of the account; unknown ones are all named in one error.
+    type: list
+    elements: str
+  subusers_state:
+    description:
+      - V(present) assigns O(subusers) to the IP and keeps its other subusers.
+      - V(absent) removes O(subusers) from the IP and keeps the others.
+      - V(exact) makes O(subusers) the IP's only subusers; with O(subusers=[]) it removes every subuser.
+      - Only used with O(subusers).
+    type: str
+    choices: [present, absent, exact]
+    default: present
+notes:
+  - At least one of O(is_auto_warmup), O(is_parent_assigned), O(is_enabled) and O(subusers) is required.
+  - The IP Address Management API answers only the parent account; its write calls exist only on the global API
+    (C(https://api.sendgrid.com)).
+  - If a write fails after an earlier write of the same task succeeded, the error message says what was already
+    applied; run the task again to converge.
+seealso:
+  - module: mailops.sendgrid.sendgrid_ip_info
+  - module: mailops.sendgrid.sendgrid_ip_warmup
+  - module: mailops.sendgrid.sendgrid_subuser_ips
+"""
+
+EXAMPLES = r"""
+- name: Let the parent send from an IP and stop automatic warmup
+  mailops.sendgrid.sendgrid_ip:
+    api_key: "{{ sendgrid_api_key }}"
+    ip: 192.0.2.10
+    is_parent_assigned: true
+    is_auto_warmup: false
+
+- name: Assign two more subusers to an IP (keeps its other subusers)
+  mailops.sendgrid.sendgrid_ip:
+    api_key: "{{ sendgrid_api_key }}"
+    ip: 192.0.2.10
+    subusers: [shop-eu, newsletter]
+
+- name: Make shop-eu the only subuser of an IP
+  mailops.sendgrid.sendgrid_ip:
+    api_key: "{{ sendgrid_api_key }}"
+    ip: 192.0.2.11
+    subusers: [shop-eu]
+    subusers_state: exact
+
+- name: Disable a customer-owned IP and take every subuser off it
+  mailops.sendgrid.sendgrid_ip:
+    api_key: "{{ sendgrid_api_key }}"
+    ip: 192.0.2.32
+    is_enabled: false
+    subusers: []
+    subusers_state: exact
+"""
+
+RETURN = r"""
+ip:
+  description: The IP after the task (in check mode, what it would be).
+  returned: success
+  type: dict
+  contains:
+    ip:
+      description: The IP address.
+      type: str
+      sample: 192.0.2.10
+    is_auto_warmup:
+      description: Whether automatic warmup is on.
+      type: bool
+    is_parent_assigned:
+      description: Whether the parent account may send from the IP.
+      type: bool
+    is_enabled:
+      description: Whether a customer-owned IP is enabled; V(null) for IPs leased from SendGrid.
+      type: bool
+    is_leased:
+      description: Whether the IP is leased from SendGrid (rather than customer-owned).
+      type: bool
+    subusers:
+      description:
+        - Usernames of the subusers assigned to the IP, sorted.
+        - A subuser id the API returns that matches no subuser of the account is shown as the id.
+        - Only returned when O(subusers) is set.
+      type: list
+      elements: str
+      returned: when O(subusers) is set
+      sample: [newsletter, shop-eu]
+  sample:
+    ip: 192.0.2.10
+    is_auto_warmup: false
+    is_parent_assigned: true
+    is_enabled: null
+    is_leased: true
+    subusers: [newsletter, shop-eu]
+"""
+
+import typing as t
+
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
+    MEMBERSHIP_STATES,
+    SubuserDirectory,
+    desired_members,
+    normalize_ip,
+)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+
+SETTINGS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled')
+
+
+def requested_usernames(values: list[str]) -> list[str]:
+    names = sorted({str(value).strip() for value in values})
+    if '' in names:
+        raise SendGridInputError('subusers: a username must not be empty')
+    return names
+
+
+def ip_state(record: t.Mapping[str, t.Any], subusers: t.Iterable[str] | None) -> dict[str, t.Any]:
+    state = {'ip': record['ip'], **{field: record.get(field) for field in SETTINGS}, 'is_leased': record.get('is_leased')}
+    if subusers is not None:
+        state['subusers'] = sorted(subusers)
+    return state
+
+
+def main() -> None:
+    with SendGridModule(
+        argument_spec={
+            'ip': {'type': 'str', 'required': True},
+            'is_auto_warmup': {'type': 'bool'},
+            'is_parent_assigned': {'type': 'bool'},
+            'is_enabled': {'type': 'bool'},
+            'subusers': {'type': 'list', 'elements': 'str'},
+            'subusers_state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present'},
+        },
+        required_one_of=[('is_auto_warmup', 'is_parent_assigned', 'is_enabled', 'subusers')],
+        supports_check_mode=True,
+    ) as sg:
+        params = sg.params
+        try:
+            address = normalize_ip(params['ip'], ipv4_only=True)
+        except ValueError as exc:
+            raise SendGridInputError(f'ip: {exc}') from None
+        requested = requested_usernames(params['subusers']) if params['subusers'] is not None else None
+
+        current = sg.api.find_send_ip(address)
+        if current is None:
+            raise SendGridInputError(f'ip: {address} is not on this SendGrid account')
+        current = {**current, 'ip': address}
+        if params['is_enabled'] is not None and current.get('is_leased'):
+            raise SendGridInputError(
+                f'is_enabled: {address} is leased from SendGrid; is_enabled applies only to customer-owned IPs'
+                ' (is_leased=false). Leave is_enabled unset for this IP')
+        settings = {
+            field: params[field] for field in SETTINGS
+            if params[field] is not None and current.get(field) != params[field]
+        }
+
+        directory: SubuserDirectory | None = None
+        current_subusers = desired_subusers = None
+        add_ids: list[str] = []
+        remove_ids: list[str] = []
+        if requested is not None:
+            directory = SubuserDirectory(sg.api.list_subusers())
+            directory.require(requested)
+            id_by_name = {directory.name_of(subuser_id): subuser_id for subuser_id in sg.api.list_ip_subuser_ids(address)}
+            current_subusers = set(id_by_name)
+            desired_subusers = desired_members(current_subusers, requested, params['subusers_state'])
+            add_ids = [directory.id_of(name) for name in sorted(desired_subusers - current_subusers)]
+            remove_ids = [id_by_name[name] for name in sorted(current_subusers - desired_subusers)]
+
+        changed = bool(settings or add_ids or remove_ids)
+        if changed and not sg.check_mode:
+            apply_changes(sg, address, settings, add_ids, remove_ids, directory)
+
+        before = ip_state(current, current_subusers)
+        after = ip_state({**current, **settings}, desired_subusers)
+        result: dict[str, t.Any] = {'changed': changed, 'ip': after}
+        if sg.diff_mode:
+            result['diff'] = {'before': before, 'after': after}
+        sg.exit_json(**result)
+
+
+def apply_changes(
+    sg: SendGridModule,
+    address: str,
+    settings: dict[str, bool],
+    add_ids: list[str],
+    remove_ids: list[str],
+    directory: SubuserDirectory | None,
+) -> None:
+    """PATCH the settings, then batchAdd, then batchDelete; a failure says what was already applied."""
+    applied: list[str] = []
+
+    def names(ids: list[str]) -> str:
+        return ', '.join(directory.name_of(subuser_id) if directory else subuser_id for subuser_id in ids)
+
+    try:
+        if settings:
+            sg.api.update_send_ip(address, **settings)
+            applied.append('set ' + ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items())))
+        if add_ids:
+            sg.api.add_subusers_to_ip(address, add_ids)
+            applied.append(f'added subusers {names(add_ids)}')
+        if remove_ids:
+            sg.api.remove_subusers_from_ip(address, remove_ids)
+            applied.append(f'removed subusers {names(remove_ids)}')
+    except SendGridError as exc:
+        if applied:
+            exc.message += f'. Already applied to {address} before this error: ' + '; '.join(applied)
+        raise
+
+
+if __name__ == '__main__':
+    main()

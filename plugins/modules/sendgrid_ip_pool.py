@@ -1,0 +1,302 @@
+#!/usr/bin/python
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sendgrid_ip_pool
+short_description: Create, rename and delete SendGrid IP pools and manage their IPs
+version_added: 0.1.0
+description:
+  - Creates an IP pool (with its IPs in the same call), renames it, deletes it, and adds IPs to it, removes IPs from
+    it or sets exactly the IPs it holds.
+  - Uses the IP Address Management API (C(/v3/send_ips/pools)), which addresses pools by id; the module finds the pool
+    by its name from the list of all pools.
+  - Reads the pool list and the pool's IPs first, and writes only what differs, with the fewest calls; one
+    C(POST) creates a pool with its IPs, one C(PUT) renames it, and one C(ips:batchAdd) and one C(ips:batchDelete)
+    change its membership.
+  - Everything is checked before anything is written; the task fails without a write when a name is invalid, an IP
+    is malformed, not on the account or not assignable to a pool (all such IPs are named in one error), the pool
+    would hold more than 100 IPs, or the account already has 100 pools.
+  - The account's IPs are listed (C(GET /v3/send_ips/ips)) only when O(ips) names an IP that is not in the pool yet.
+author:
+  - mailops.sendgrid maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.sendgrid.sendgrid
+  - mailops.sendgrid.sendgrid.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  name:
+    description:
+      - Name of the IP pool. Names are case-sensitive.
+      - 2 to 64 characters; must not start with a dot or a space.
+      - With O(new_name), the pool's current name.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes sure the pool exists (creating it if needed) and applies O(new_name) and O(ips).
+      - V(absent) deletes the pool. Its IPs stay on the account. Deleting a pool that does not exist changes nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+  new_name:
+    description:
+      - Rename the pool O(name) to this name (same rules as O(name)). Only with O(state=present).
+      - If no pool is called O(name) but one is called O(new_name), the rename is taken as done and nothing changes;
+        O(ips) then applies to that pool. This makes a re-run of a rename a no-op.
+      - It is an error if both pools exist, or neither does.
+    type: str
+  ips:
+    description:
+      - IP addresses of the pool, applied as O(ips_state) says. Duplicates are ignored.
+      - Every address must be on the account, and an address to add must be one the parent account may send
+        from (C(is_parent_assigned)). A pool holds at most 100 IPs.
+      - If not set, the pool's IPs are left as they are (a new pool is created empty).
+      - Only with O(state=present); to take IPs out of a pool use O(ips_state=absent).
+    type: list
+    elements: str
+  ips_state:
+    description:
+      - V(present) adds O(ips) to the pool and keeps its other IPs.
+      - V(absent) removes O(ips) from the pool and keeps the others.
+      - V(exact) makes O(ips) the pool's only IPs; O(ips=[]) empties the pool.
+    type: str
+    choices: [present, absent, exact]
+    default: present
+notes:
+  - Creating a pool cannot be repeated safely, so the client never retries it. If SendGrid answers a create with a
+    server error, or the connection fails after the request was sent, the pool may or may not exist; the task fails
+    and says so, and running it again converges (the pool is found by name).
+  - An account can have at most 100 pools.
+seealso:
+  - module: mailops.sendgrid.sendgrid_ip_pool_info
+  - module: mailops.sendgrid.sendgrid_ip_info
+"""
+
+EXAMPLES = r"""
+- name: Create a pool with two IPs (or add them to the existing pool)
+  mailops.sendgrid.sendgrid_ip_pool:
+    api_key: "{{ sendgrid_api_key }}"
+    name: transactional
+    ips: [192.0.2.10, 192.0.2.11]
+
+- name: Make these the only IPs of the pool
+  mailops.sendgrid.sendgrid_ip_pool:
+    api_key: "{{ sendgrid_api_key }}"
+    name: transactional
+    ips: [192.0.2.11, 192.0.2.12]
+    ips_state: exact
+
+- name: Take one IP out of the pool
+  mailops.sendgrid.sendgrid_ip_pool:
+    api_key: "{{ sendgrid_api_key }}"
+    name: transactional
+    ips: [192.0.2.12]
+    ips_state: absent
+
+- name: Rename the pool (a re-run finds it under the new name and changes nothing)
+  mailops.sendgrid.sendgrid_ip_pool:
+    api_key: "{{ sendgrid_api_key }}"
+    name: transactional
+    new_name: transactional-eu
+
+- name: Delete the pool (its IPs stay on the account)
+  mailops.sendgrid.sendgrid_ip_pool:
+    api_key: "{{ sendgrid_api_key }}"
+    name: transactional-eu
+    state: absent
+"""
+
+RETURN = r"""
+pool:
+  description:
+    - The pool after the task (in check mode, what it would be); empty after O(state=absent).
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: The pool's name.
+      type: str
+      sample: transactional
+    id:
+      description: The pool's id; V(null) in check mode when the pool would be created.
+      type: str
+      sample: "12345"
+    ips:
+      description: The pool's IPs, sorted.
+      type: list
+      elements: str
+      sample: [192.0.2.10, 192.0.2.11]
+  sample: {"name": "transactional", "id": "12345", "ips": ["192.0.2.10", "192.0.2.11"]}
+added:
+  description: IPs the task added (or would add) to the pool, sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: [192.0.2.11]
+removed:
+  description: IPs the task removed (or would remove) from the pool, sorted. When the pool is deleted, all its IPs.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+"""
+
+import typing as t
+
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, SendGridServerError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
+    MEMBERSHIP_STATES,
+    desired_members,
+    normalize_ips,
+    sort_ips,
+)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+
+POOL_MAX_IPS = 100
+ACCOUNT_MAX_POOLS = 100
+POOL_NAME_MIN = 2
+POOL_NAME_MAX = 64
+
+
+def validate_pool_name(value: str, option: str) -> str:
+    """The API's rules for a pool name, checked before any request."""
+    if not POOL_NAME_MIN <= len(value) <= POOL_NAME_MAX:
+        raise SendGridInputError(
+            f'{option}: a pool name must be {POOL_NAME_MIN} to {POOL_NAME_MAX} characters long,'
+            f' got {value!r} ({len(value)} characters)')
+    if value[0] in '. ':
+        raise SendGridInputError(f'{option}: a pool name must not start with a dot or a space, got {value!r}')
+    return value
+
+
+def find_pool(
+    pools: dict[str, dict[str, t.Any]], name: str, new_name: str | None,
+) -> tuple[dict[str, t.Any] | None, bool]:
+    """The existing pool the task is about, and whether it must be renamed to ``new_name``."""
+    if new_name is None or new_name == name:
+        return pools.get(name), False
+    source, target = pools.get(name), pools.get(new_name)
+    if source is not None and target is not None:
+        raise SendGridInputError(
+            f'cannot rename pool {name!r} to {new_name!r}: a pool named {new_name!r} already exists'
+            f' (id {target["id"]}); delete one of them first')
+    if source is None and target is None:
+        raise SendGridInputError(f'cannot rename pool {name!r} to {new_name!r}: no pool has either name')
+    return (source, True) if source is not None else (target, False)
+
+
+def create_pool(api: SendGridAPI, name: str, ips: list[str]) -> dict[str, t.Any]:
+    try:
+        return api.create_pool(name, ips)
+    except SendGridServerError as exc:
+        raise SendGridServerError(
+            exc.method, exc.path, exc.status, exc.errors,
+            detail=f'pool creation is not retried: the pool {name!r} may or may not exist now;'
+                   ' run the task again to converge') from None
+
+
+def delete(sg: SendGridModule, pools: dict[str, dict[str, t.Any]], name: str) -> dict[str, t.Any]:
+    """state=absent: delete the pool if it exists."""
+    pool = pools.get(name)
+    current = sort_ips(sg.api.list_pool_ips(pool['id'])) if pool is not None else []
+    if pool is not None and not sg.check_mode:
+        sg.api.delete_pool(pool['id'])
+    result: dict[str, t.Any] = {'changed': pool is not None, 'pool': {}, 'added': [], 'removed': current}
+    if sg.diff_mode:
+        result['diff'] = {'before': {'name': name, 'ips': current} if pool is not None else {}, 'after': {}}
+    return result
+
+
+def ensure(
+    sg: SendGridModule, pools: dict[str, dict[str, t.Any]], name: str, new_name: str | None,
+    requested: list[str] | None, ips_state: str,
+) -> dict[str, t.Any]:
+    """state=present: create or rename the pool and set its IPs; every check comes before the first write."""
+    pool, rename = find_pool(pools, name, new_name)
+    final_name = new_name if new_name is not None else name
+    if pool is None and len(pools) >= ACCOUNT_MAX_POOLS:
+        raise SendGridInputError(
+            f'cannot create pool {final_name!r}: the account already has {len(pools)} pools,'
+            f' the most SendGrid allows is {ACCOUNT_MAX_POOLS}')
+
+    current = set(sg.api.list_pool_ips(pool['id'])) if pool is not None else set()
+    desired = current if requested is None else desired_members(current, requested, ips_state)
+    unverified = set(requested or ()) - current  # IPs already in the pool are on the account
+    if unverified:
+        account = {record['ip']: record for record in sg.api.list_send_ips()}
+        unknown = sort_ips(unverified - set(account))
+        if unknown:
+            raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+        unassignable = sort_ips(ip for ip in desired - current if not account[ip].get('is_parent_assigned'))
+        if unassignable:
+            raise SendGridInputError(
+                'ips: SendGrid only puts IPs the parent account may send from (is_parent_assigned) in a pool;'
+                f' these are not: {", ".join(unassignable)}')
+    if len(desired) > POOL_MAX_IPS:
+        raise SendGridInputError(
+            f'ips: a pool holds at most {POOL_MAX_IPS} IPs; pool {final_name!r} would hold {len(desired)}')
+
+    added, removed = sort_ips(desired - current), sort_ips(current - desired)
+    changed = pool is None or rename or bool(added or removed)
+    pool_id = pool['id'] if pool is not None else None
+    if changed and not sg.check_mode:
+        if pool is None:
+            pool_id = (create_pool(sg.api, final_name, sort_ips(desired)) or {}).get('id')
+        else:
+            if rename:
+                sg.api.rename_pool(pool_id, final_name)
+            if removed:  # before adding, so that a full pool has room for the new IPs
+                sg.api.remove_ips_from_pool(pool_id, removed)
+            if added:
+                sg.api.add_ips_to_pool(pool_id, added)
+
+    after = {'name': final_name, 'ips': sort_ips(desired)}
+    result = {'changed': changed, 'pool': {'name': final_name, 'id': pool_id, 'ips': after['ips']},
+              'added': added, 'removed': removed}
+    if sg.diff_mode:
+        before = {'name': pool['name'], 'ips': sort_ips(current)} if pool is not None else {}
+        result['diff'] = {'before': before, 'after': after}
+    return result
+
+
+def main() -> None:
+    with SendGridModule(
+        argument_spec={
+            'name': {'type': 'str', 'required': True},
+            'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+            'new_name': {'type': 'str'},
+            'ips': {'type': 'list', 'elements': 'str'},
+            'ips_state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present'},
+        },
+        supports_check_mode=True,
+    ) as sg:
+        params = sg.params
+        name = validate_pool_name(params['name'], 'name')
+        new_name = params['new_name']
+        if new_name is not None:
+            validate_pool_name(new_name, 'new_name')
+        if params['state'] == 'absent' and (new_name is not None or params['ips'] is not None):
+            raise SendGridInputError(
+                'state=absent deletes the pool and takes neither new_name nor ips;'
+                ' to take IPs out of a pool use state=present with ips_state=absent')
+        requested = None if params['ips'] is None else normalize_ips(params['ips'])
+
+        pools = {pool['name']: pool for pool in sg.api.list_pools()}
+        if params['state'] == 'absent':
+            result = delete(sg, pools, name)
+        else:
+            result = ensure(sg, pools, name, new_name, requested, params['ips_state'])
+        sg.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

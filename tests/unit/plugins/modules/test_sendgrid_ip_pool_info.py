@@ -1,0 +1,114 @@
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""sendgrid_ip_pool_info: every pool with its full IP list, and the exact reads it takes."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_ip_pool_info
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
+
+POOLS = '/v3/send_ips/pools'
+
+
+def cursor_page(items: list[dict[str, t.Any]], after_key: str | None = None) -> tuple[int, dict[str, t.Any]]:
+    return 200, {'result': items, '_metadata': {'next_params': {'after_key': after_key}}}
+
+
+def pool(name: str, pool_id: str, ips: list[str]) -> dict[str, t.Any]:
+    """A ListIpPool entry: the preview holds at most 10 IPs."""
+    return {'name': name, 'id': pool_id, 'ips_preview': ips[:10], 'total_ip_count': len(ips), 'regions': ['us']}
+
+
+def ip_entries(ips: list[str]) -> list[dict[str, t.Any]]:
+    return [{'ip': ip, 'pools': []} for ip in ips]
+
+
+def get_paths(transport: FakeTransport) -> list[str]:
+    assert all(call.method == 'GET' for call in transport.calls)
+    return [call.path + '?' + call.query_string for call in transport.calls]
+
+
+def run(args: dict[str, t.Any], transport: FakeTransport, **kwargs: t.Any) -> t.Any:
+    result = run_module(sendgrid_ip_pool_info.main, args, transport, **kwargs)
+    transport.assert_done()
+    return result
+
+
+BIG = [f'10.0.0.{index}' for index in range(1, 13)]  # 12 IPs: more than the 10 of ips_preview
+
+
+def test_all_pools_sorted_by_name_with_every_page_of_their_ips():
+    transport = FakeTransport(
+        cursor_page([pool('zeta', '3', ['192.0.2.20'])], after_key='3'),
+        cursor_page([pool('alpha pool', '1', BIG), pool('empty', '2', [])]),
+        cursor_page(ip_entries(BIG[6:]), after_key='k'),   # pool 1, page 1 (API order is not sorted)
+        cursor_page(ip_entries(BIG[:6])),                  # pool 1, page 2
+        cursor_page(ip_entries(['192.0.2.20'])),           # pool 3
+    )
+    result = run({}, transport)
+
+    assert not result.failed, result.result
+    assert get_paths(transport) == [
+        POOLS + '?limit=100',
+        POOLS + '?limit=100&after_key=3',
+        POOLS + '/1/ips?limit=100',
+        POOLS + '/1/ips?limit=100&after_key=k',
+        POOLS + '/3/ips?limit=100',
+    ]
+    assert result['changed'] is False
+    assert result['pools'] == [
+        {'name': 'alpha pool', 'id': '1', 'ips': sorted(BIG, key=lambda ip: int(ip.rsplit('.', 1)[1])),
+         'ip_count': 12},
+        {'name': 'empty', 'id': '2', 'ips': [], 'ip_count': 0},
+        {'name': 'zeta', 'id': '3', 'ips': ['192.0.2.20'], 'ip_count': 1},
+    ]
+
+
+def test_one_pool_by_name_reads_only_its_ips():
+    transport = FakeTransport(
+        cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', ['192.0.2.12', '192.0.2.11'])]),
+        cursor_page(ip_entries(['192.0.2.12', '192.0.2.11'])),
+    )
+    result = run({'name': 'beta'}, transport)
+
+    assert get_paths(transport) == [POOLS + '?limit=100', POOLS + '/2/ips?limit=100']
+    assert result['pools'] == [{'name': 'beta', 'id': '2', 'ips': ['192.0.2.11', '192.0.2.12'], 'ip_count': 2}]
+
+
+def test_unknown_name_returns_an_empty_list():
+    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10'])]))
+    result = run({'name': 'Alpha'}, transport)
+
+    assert not result.failed
+    assert get_paths(transport) == [POOLS + '?limit=100']
+    assert result['changed'] is False
+    assert result['pools'] == []
+
+
+def test_no_pools_at_all():
+    transport = FakeTransport(cursor_page([]))
+    result = run({}, transport)
+
+    assert result['pools'] == []
+
+
+def test_check_mode_gives_the_same_result():
+    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10'])]), cursor_page(ip_entries(['192.0.2.10'])))
+    result = run({}, transport, check_mode=True)
+
+    assert result['changed'] is False
+    assert result['pools'] == [{'name': 'alpha', 'id': '1', 'ips': ['192.0.2.10'], 'ip_count': 1}]
+
+
+def test_api_error_fails_with_method_path_and_status():
+    transport = FakeTransport((401, {'errors': [{'field': None, 'message': 'authorization required'}]}))
+    result = run({}, transport)
+
+    assert result.failed
+    assert result['status'] == 401 and result['method'] == 'GET' and result['path'] == POOLS
+    assert 'authorization required' in result['msg']
