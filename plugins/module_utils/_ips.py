@@ -15,6 +15,9 @@ import typing as t
 from ._errors import SendGridInputError
 
 STATUSES = ('all', 'free', 'taken', 'available')
+MAX_POOLS = 100              # pools per account
+MAX_POOL_IPS = 100           # IPs per pool
+POOL_NAME_MIN, POOL_NAME_MAX = 2, 64
 
 
 def normalize_ip(value: t.Any, ipv4_only: bool = False) -> str:
@@ -155,3 +158,14 @@ def desired_members(current: t.Iterable[str], requested: t.Iterable[str], state:
     if state == 'exact':
         return requested_set
     raise ValueError(f'unknown membership state {state!r}')
+
+
+def pool_name_problems(name: str) -> list[str]:
+    """What is wrong with a pool name by the API's rules (2 to 64 characters, not starting with "." or a space)."""
+    problems = []
+    if not POOL_NAME_MIN <= len(name) <= POOL_NAME_MAX:
+        problems.append(f'pool name {name!r} must be {POOL_NAME_MIN} to {POOL_NAME_MAX} characters long'
+                        f' ({len(name)} given)')
+    if name[:1] in ('.', ' '):
+        problems.append(f'pool name {name!r} must not start with "." or a space')
+    return problems

@@ -154,27 +154,23 @@ import typing as t
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, SendGridServerError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
+    MAX_POOL_IPS,
+    MAX_POOLS,
     MEMBERSHIP_STATES,
     desired_members,
     normalize_ips,
+    pool_name_problems,
     sort_ips,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
-POOL_MAX_IPS = 100
-ACCOUNT_MAX_POOLS = 100
-POOL_NAME_MIN = 2
-POOL_NAME_MAX = 64
 
 
 def validate_pool_name(value: str, option: str) -> str:
     """The API's rules for a pool name, checked before any request."""
-    if not POOL_NAME_MIN <= len(value) <= POOL_NAME_MAX:
-        raise SendGridInputError(
-            f'{option}: a pool name must be {POOL_NAME_MIN} to {POOL_NAME_MAX} characters long,'
-            f' got {value!r} ({len(value)} characters)')
-    if value[0] in '. ':
-        raise SendGridInputError(f'{option}: a pool name must not start with a dot or a space, got {value!r}')
+    problems = pool_name_problems(value)
+    if problems:
+        raise SendGridInputError(f'{option}: ' + '; '.join(problems))
     return value
 
 
@@ -223,10 +219,10 @@ def ensure(
     """state=present: create or rename the pool and set its IPs; every check comes before the first write."""
     pool, rename = find_pool(pools, name, new_name)
     final_name = new_name if new_name is not None else name
-    if pool is None and len(pools) >= ACCOUNT_MAX_POOLS:
+    if pool is None and len(pools) >= MAX_POOLS:
         raise SendGridInputError(
             f'cannot create pool {final_name!r}: the account already has {len(pools)} pools,'
-            f' the most SendGrid allows is {ACCOUNT_MAX_POOLS}')
+            f' the most SendGrid allows is {MAX_POOLS}')
 
     current = set(sg.api.list_pool_ips(pool['id'])) if pool is not None else set()
     desired = current if requested is None else desired_members(current, requested, ips_state)
@@ -241,9 +237,9 @@ def ensure(
             raise SendGridInputError(
                 'ips: SendGrid only puts IPs the parent account may send from (is_parent_assigned) in a pool;'
                 f' these are not: {", ".join(unassignable)}')
-    if len(desired) > POOL_MAX_IPS:
+    if len(desired) > MAX_POOL_IPS:
         raise SendGridInputError(
-            f'ips: a pool holds at most {POOL_MAX_IPS} IPs; pool {final_name!r} would hold {len(desired)}')
+            f'ips: a pool holds at most {MAX_POOL_IPS} IPs; pool {final_name!r} would hold {len(desired)}')
 
     added, removed = sort_ips(desired - current), sort_ips(current - desired)
     changed = pool is None or rename or bool(added or removed)

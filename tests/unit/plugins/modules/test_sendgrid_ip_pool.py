@@ -390,12 +390,12 @@ def test_api_error_on_batch_add_is_reported_with_method_path_and_status():
 
 
 @pytest.mark.parametrize('option, value, message', [
-    ('name', 'a', "name: a pool name must be 2 to 64 characters long, got 'a' (1 characters)"),
-    ('name', 'x' * 65, 'name: a pool name must be 2 to 64 characters long'),
-    ('name', '.hidden', "name: a pool name must not start with a dot or a space, got '.hidden'"),
-    ('name', ' padded', "name: a pool name must not start with a dot or a space, got ' padded'"),
-    ('new_name', '.hidden', "new_name: a pool name must not start with a dot or a space, got '.hidden'"),
-    ('new_name', 'b', 'new_name: a pool name must be 2 to 64 characters long'),
+    ('name', 'a', "name: pool name 'a' must be 2 to 64 characters long (1 given)"),
+    ('name', 'x' * 65, 'must be 2 to 64 characters long (65 given)'),
+    ('name', '.hidden', """name: pool name '.hidden' must not start with "." or a space"""),
+    ('name', ' padded', """name: pool name ' padded' must not start with "." or a space"""),
+    ('new_name', '.hidden', """new_name: pool name '.hidden' must not start with "." or a space"""),
+    ('new_name', 'b', "new_name: pool name 'b' must be 2 to 64 characters long"),
 ])
 def test_bad_names_fail_before_any_request(option, value, message):
     args = {'name': 'transactional', option: value}

@@ -1,0 +1,253 @@
+# Copyright (c) mailops.sendgrid contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""sendgrid_ip_layout: the exact requests of the no-op, the changes, check mode, diff and each error path.
+
+Writes are pinned with ``concurrency: 1`` so their order is the plan's; the concurrent executor itself is
+covered in ``tests/unit/plugins/module_utils/test__layout.py``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_ip_layout
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
+    API_KEY,
+    FakeTransport,
+    empty_response,
+)
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
+
+
+def ip(address, subusers=(), pools=(), warmup=False):
+    return {'ip': address, 'subusers': list(subusers), 'pools': list(pools), 'warmup': warmup,
+            'start_date': 1700000000 if warmup else None, 'rdns': '', 'whitelabeled': False, 'assigned_at': None}
+
+
+ACCOUNT_IPS = [
+    ip('192.0.2.10', ['shop-eu'], ['transactional']),
+    ip('192.0.2.11', ['newsletter'], ['transactional']),
+    ip('192.0.2.12', ['shop-us']),
+    ip('192.0.2.20', ['newsletter']),
+    ip('192.0.2.21', warmup=True),
+    ip('192.0.2.22'),
+]
+SUBUSERS = [{'id': 1000 + n, 'username': name, 'email': f'{name}@example.com', 'disabled': False}
+            for n, name in enumerate(['shop-eu', 'newsletter', 'shop-us'])]
+POOLS = {'result': [{'name': 'transactional', 'id': '7', 'total_ip_count': 2, 'ips_preview': [], 'regions': ['us']}],
+         '_metadata': {'next_params': {'after_key': None}}}
+
+READ_IPS = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
+READ_SUBUSERS = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500', 'offset': '0'})
+READ_POOLS = ('GET', '/v3/send_ips/pools', {'limit': '100'})
+ALL_READS = [READ_IPS, READ_SUBUSERS, READ_POOLS]
+
+MATCHING_LAYOUT = {
+    'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
+    'subusers': {'shop-eu': ['192.0.2.10'], 'newsletter': ['192.0.2.11', '192.0.2.20'], 'shop-us': ['192.0.2.12']},
+    'warmup': ['192.0.2.21'],
+}
+
+
+def reads(pools=True, subusers=True):
+    steps = [(200, ACCOUNT_IPS)]
+    if subusers:
+        steps.append((200, SUBUSERS))
+    if pools:
+        steps.append((200, POOLS))
+    return steps
+
+
+def calls(transport):
+    return [(call.method, call.path, call.query) for call in transport.calls]
+
+
+def writes(transport):
+    return [(call.method, call.path, call.json) for call in transport.calls if call.method != 'GET']
+
+
+def run(args, transport, **kwargs):
+    return run_module(sendgrid_ip_layout.main, args, transport, **kwargs)
+
+
+# ------------------------------------------------------------------------------------ no-op
+
+
+def test_matching_layout_makes_only_the_fixed_reads():
+    transport = FakeTransport(*reads())
+    result = run({**MATCHING_LAYOUT, 'exclusive': True}, transport)
+    assert not result.failed, result.result
+    assert result['changed'] is False
+    assert result['check_mode'] is False
+    assert calls(transport) == ALL_READS
+    assert result['summary'] == {'subusers_changed': 0, 'pools_created': 0, 'pools_changed': 0, 'ips_added': 0,
+                                 'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'writes': 0}
+    assert result['changes'] == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
+    assert result['layout'] == {
+        'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
+        'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20'], 'shop-eu': ['192.0.2.10'], 'shop-us': ['192.0.2.12']},
+        'warmup': ['192.0.2.21'],
+    }
+    assert 'diff' not in result.result
+    transport.assert_done()
+
+
+def test_omitted_parts_are_neither_read_nor_written():
+    transport = FakeTransport(*reads(pools=False, subusers=False))
+    result = run({'warmup': ['192.0.2.21'], 'exclusive': True}, transport)
+    assert result['changed'] is False
+    assert calls(transport) == [READ_IPS]
+    assert result['layout'] == {'warmup': ['192.0.2.21']}
+
+
+# ------------------------------------------------------------------------------------ the fewest writes
+
+
+def test_three_subusers_one_differs_makes_exactly_one_put():
+    transport = FakeTransport(*reads(pools=False), (200, {'ips': ['192.0.2.11', '192.0.2.20', '192.0.2.22']}))
+    result = run({'subusers': {'shop-eu': ['192.0.2.10'], 'newsletter': ['192.0.2.22'], 'shop-us': ['192.0.2.12']}},
+                 transport)
+    assert result['changed'] is True
+    assert calls(transport) == [READ_IPS, READ_SUBUSERS, ('PUT', '/v3/subusers/newsletter/ips', {})]
+    # non-exclusive: the union of what the subuser has and what the layout names
+    assert transport.calls[-1].json == ['192.0.2.11', '192.0.2.20', '192.0.2.22']
+    assert result['changes']['subusers'] == {'newsletter': {'added': ['192.0.2.22'], 'removed': []}}
+    assert result['summary']['subusers_changed'] == 1
+    assert result['summary']['writes'] == 1
+
+
+def test_non_exclusive_never_removes():
+    transport = FakeTransport(*reads())
+    result = run({'pools': {'transactional': ['192.0.2.10']}, 'subusers': {'newsletter': ['192.0.2.20']},
+                  'warmup': []}, transport)
+    assert result['changed'] is False
+    assert writes(transport) == []
+
+
+def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
+    transport = FakeTransport(*reads(), empty_response(204), (200, {}), (200, {'ips': ['192.0.2.20']}),
+                              (200, [{'ip': '192.0.2.22', 'start_date': 1700000000}]), empty_response(204))
+    result = run({'pools': {'transactional': ['192.0.2.10', '192.0.2.12']}, 'subusers': {'newsletter': ['192.0.2.20']},
+                  'warmup': ['192.0.2.22'], 'exclusive': True, 'concurrency': 1}, transport, diff=True)
+    assert result['changed'] is True
+    assert writes(transport) == [
+        ('POST', '/v3/send_ips/pools/7/ips:batchDelete', {'ips': ['192.0.2.11']}),
+        ('POST', '/v3/send_ips/pools/7/ips:batchAdd', {'ips': ['192.0.2.12']}),
+        ('PUT', '/v3/subusers/newsletter/ips', ['192.0.2.20']),
+        ('POST', '/v3/ips/warmup', {'ip': '192.0.2.22'}),
+        ('DELETE', '/v3/ips/warmup/192.0.2.21', None),
+    ]
+    assert result['summary'] == {'subusers_changed': 1, 'pools_created': 0, 'pools_changed': 1, 'ips_added': 1,
+                                 'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1, 'writes': 5}
+    assert result['diff'] == {
+        'before': {'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
+                   'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20']},
+                   'warmup': ['192.0.2.21']},
+        'after': {'pools': {'transactional': ['192.0.2.10', '192.0.2.12']},
+                  'subusers': {'newsletter': ['192.0.2.20']},
+                  'warmup': ['192.0.2.22']},
+    }
+    transport.assert_done()
+
+
+def test_exclusive_without_warmup_leaves_warmup_alone():
+    transport = FakeTransport(*reads(pools=False))
+    result = run({'subusers': {'shop-eu': ['192.0.2.10']}, 'exclusive': True}, transport)
+    assert result['changed'] is False
+    assert calls(transport) == [READ_IPS, READ_SUBUSERS]
+
+
+def test_missing_pool_is_created_with_its_ips_in_the_body():
+    transport = FakeTransport(*reads(subusers=False),
+                              (201, {'name': 'marketing', 'id': '8', 'ips': ['192.0.2.20', '192.0.2.22']}))
+    result = run({'pools': {'marketing': ['192.0.2.22', '192.0.2.20']}}, transport, diff=True)
+    assert calls(transport) == [READ_IPS, READ_POOLS, ('POST', '/v3/send_ips/pools', {})]
+    assert transport.calls[-1].json == {'name': 'marketing', 'ips': ['192.0.2.20', '192.0.2.22']}
+    assert result['changes']['pools'] == {'marketing': {'created': True, 'added': ['192.0.2.20', '192.0.2.22'],
+                                                        'removed': []}}
+    assert result['summary']['pools_created'] == 1 and result['summary']['ips_added'] == 2
+    assert result['diff'] == {'before': {'pools': {}}, 'after': {'pools': {'marketing': ['192.0.2.20', '192.0.2.22']}}}
+
+
+# ------------------------------------------------------------------------------------ check mode
+
+
+def test_check_mode_returns_the_full_plan_and_writes_nothing():
+    transport = FakeTransport(*reads())
+    result = run({'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
+                  'warmup': ['192.0.2.22'], 'exclusive': True}, transport, check_mode=True, diff=True)
+    assert result['changed'] is True
+    assert calls(transport) == ALL_READS
+    assert result['changes'] == {
+        'subusers': {'shop-eu': {'added': ['192.0.2.22'], 'removed': ['192.0.2.10']}},
+        'pools': {'marketing': {'created': True, 'added': ['192.0.2.20'], 'removed': []}},
+        'warmup': {'started': ['192.0.2.22'], 'stopped': ['192.0.2.21']},
+    }
+    assert result['summary']['writes'] == 4
+    assert result['diff']['after'] == {'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
+                                       'warmup': ['192.0.2.22']}
+    assert result['layout'] == result['diff']['after']
+    assert result['check_mode'] is True
+
+
+# ------------------------------------------------------------------------------------ errors
+
+
+def test_invalid_layout_is_one_error_listing_everything_and_nothing_is_written():
+    transport = FakeTransport(*reads())
+    result = run({
+        'pools': {'.hidden': ['192.0.2.10'], 'big': [f'10.1.0.{n}' for n in range(1, 102)]},
+        'subusers': {'nobody': ['192.0.2.10'], 'shop-eu': ['2001:db8::1', '192.0.2.300', '198.51.100.7']},
+        'warmup': ['192.0.2.99'],
+    }, transport)
+    assert result.failed
+    assert calls(transport) == ALL_READS
+    assert result['problems'] == [
+        "pools: pool name '.hidden' must not start with \".\" or a space",
+        'pools.big: 101 IPs; a pool holds at most 100',
+        "subusers.shop-eu: '2001:db8::1' is an IPv6 address; SendGrid accepts only IPv4 addresses here",
+        "subusers.shop-eu: '192.0.2.300' is not a valid IP address",
+        'pools.big: not on this SendGrid account: ' + ', '.join(f'10.1.0.{n}' for n in range(1, 102)),
+        'subusers.shop-eu: not on this SendGrid account: 198.51.100.7',
+        'warmup: not on this SendGrid account: 192.0.2.99',
+        'subusers: unknown subuser(s) on this account: nobody',
+    ]
+    assert result['msg'].startswith('the IP layout has 8 problems; nothing was written: (1) pools: ')
+    assert 'traceback' not in str(result.result).lower()
+
+
+def test_zero_concurrency_fails_before_any_request():
+    transport = FakeTransport()
+    result = run({'warmup': ['192.0.2.21'], 'concurrency': 0}, transport)
+    assert result.failed
+    assert result['msg'] == 'concurrency must be at least 1, got 0'
+    assert transport.calls == []
+
+
+def test_partial_failure_lists_applied_and_failed_and_reports_changed():
+    transport = FakeTransport(
+        *reads(pools=False),
+        (200, {'ips': ['192.0.2.10', '192.0.2.22']}),
+        (400, {'errors': [{'field': 'ips', 'message': 'subuser is disabled'}]}),
+    )
+    result = run({'subusers': {'shop-eu': ['192.0.2.22'], 'shop-us': ['192.0.2.22']}, 'concurrency': 1}, transport)
+    assert result.failed
+    assert result['changed'] is True
+    assert result['writes_applied'] == ['set the IPs of subuser shop-eu (add 192.0.2.22)']
+    assert result['writes_failed'] == [
+        'set the IPs of subuser shop-us (add 192.0.2.22): SendGrid validation error: PUT /v3/subusers/shop-us/ips'
+        ' returned HTTP 400: ips: subuser is disabled']
+    assert result['writes_not_attempted'] == []
+    assert result['msg'].startswith('1 of 2 writes failed; the layout is only partly applied.')
+    assert 'Applied (these stay in place): set the IPs of subuser shop-eu' in result['msg']
+    assert 'run the task again' in result['msg']
+    assert len(writes(transport)) == 2
+
+
+def test_authentication_error_is_reported_without_the_key():
+    transport = FakeTransport((401, {'errors': [{'field': None, 'message': 'authorization required'}]}))
+    result = run({'warmup': []}, transport)
+    assert result.failed
+    assert result['status'] == 401
+    assert result['method'] == 'GET' and result['path'] == '/v3/ips'
+    assert API_KEY not in str(result.result)
