@@ -49,8 +49,10 @@ options:
     default: present
   all_ips:
     description:
-      - Let the subuser send from every IP on the account (v2 C(set=all)). Cannot be combined with O(ips) or
-        O(state=absent).
+      - Let the subuser send from every IP on the account in its region (v2 C(set=all)): a global subuser gets every
+        V(us) IP, an EU subuser every V(eu) IP, as SendGrid does not let a subuser send from another region's IPs.
+        This reads C(GET /v3/send_ips/ips) for the IPs' regions.
+      - Cannot be combined with O(ips) or O(state=absent).
     type: bool
     default: false
 seealso:
@@ -121,6 +123,8 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
+SUBUSER_IP_REGION = {'global': 'us', 'eu': 'eu'}
+
 
 def main() -> None:
     with SendGridModule(
@@ -142,12 +146,16 @@ def main() -> None:
             raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
         requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)
 
-        SubuserDirectory(sg.api.list_subusers(username=username)).require([username], option='subuser')
+        directory = SubuserDirectory(sg.api.list_subusers(username=username))
+        directory.require([username], option='subuser')
         account = sg.api.list_ips()
         account_ips = {record['ip'] for record in account}
         current = {record['ip'] for record in account if username in (record.get('subusers') or [])}
         if params['all_ips']:
-            requested = sort_ips(account_ips)
+            # A subuser may only send from IPs of its own region: global subusers from US IPs, EU ones from EU IPs.
+            ip_region = SUBUSER_IP_REGION.get(directory.by_name[username].get('region') or 'global', 'us')
+            requested = sort_ips(entry['ip'] for entry in sg.api.list_send_ips(region=ip_region)
+                                 if entry['ip'] in account_ips)
         unknown = sort_ips(set(requested) - account_ips)
         if unknown:
             raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')

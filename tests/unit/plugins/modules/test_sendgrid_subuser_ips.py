@@ -80,12 +80,32 @@ def test_absent_removes_only_the_named_ip():
     assert transport.calls[-1].json == []
 
 
-def test_all_ips_puts_every_account_ip():
-    transport = transport_with_reads((200, {'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']}))
+def managed(ip, region):
+    return {'ip': ip, 'pools': [], 'is_auto_warmup': False, 'is_parent_assigned': True, 'updated_at': None,
+            'is_enabled': None, 'is_leased': True, 'added_at': 1700000000, 'region': region}
+
+
+def test_all_ips_puts_every_account_ip_of_the_subusers_region():
+    send_ips = {'result': [managed('192.0.2.10', 'us'), managed('192.0.2.12', 'us')],
+                '_metadata': {'next_params': {'after_key': None}}}
+    transport = transport_with_reads((200, send_ips), (200, {'ips': ['192.0.2.10', '192.0.2.12']}))
     result = run({'subuser': 'shop-eu', 'all_ips': True}, transport)
     assert result['changed'] is True
-    assert transport.calls[-1].method == 'PUT'
-    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
+    assert result['added'] == ['192.0.2.12']
+    assert calls(transport) == READS + [
+        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'region': 'us', 'limit': '100'}),
+        ('PUT', '/v3/subusers/shop-eu/ips', {}),
+    ]
+    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.12']
+
+
+def test_all_ips_for_an_eu_subuser_asks_for_eu_ips():
+    eu_subuser = [{'id': 5, 'username': 'eu-shop', 'email': 'e@example.com', 'disabled': False, 'region': 'eu'}]
+    send_ips = {'result': [managed('192.0.2.11', 'eu')], '_metadata': {'next_params': {}}}
+    transport = FakeTransport((200, eu_subuser), (200, ACCOUNT), (200, send_ips), (200, {'ips': ['192.0.2.11']}))
+    result = run({'subuser': 'eu-shop', 'all_ips': True}, transport)
+    assert result['ips'] == ['192.0.2.11']
+    assert transport.calls[2].query['region'] == 'eu'
 
 
 def test_subuser_name_is_percent_encoded():
