@@ -227,7 +227,7 @@ class SendGridClient:
             if wait is not None and attempt <= self.max_retries and self._clock() + wait <= deadline:
                 self._sleep(wait)
                 continue
-            raise self._error(method, path, response, attempt, deadline)
+            raise self._error(method, path, response, attempt, deadline, idempotent)
 
     def _retry_wait(self, response: HTTPResponse, attempt: int, idempotent: bool) -> float | None:
         if response.status == 429:
@@ -285,7 +285,9 @@ class SendGridClient:
         ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
         return self._jitter(ceiling / 2, ceiling)
 
-    def _error(self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float) -> Exception:
+    def _error(
+        self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float, idempotent: bool,
+    ) -> Exception:
         # Redact before decoding: the text may be cut to 500 characters, which could cut the key in two.
         text = self._redact(response.body.decode('utf-8', errors='replace'))
         try:
@@ -301,6 +303,9 @@ class SendGridClient:
             spent = max(0.0, self.retry_budget - (deadline - self._clock()))
             detail = (f'gave up after {attempts} attempts in {spent:.1f} s; retry budget {self.retry_budget:g} s,'
                       f' max_retries {self.max_retries}')
+        elif cls is SendGridServerError and not idempotent:
+            detail = ('not retried, as this request is not safe to repeat: it may or may not have been applied;'
+                      ' run the task again to converge')
         return cls(method, path, response.status, errors, detail=detail)
 
     def _decode(self, method: str, path: str, response: HTTPResponse) -> t.Any:

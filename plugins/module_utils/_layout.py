@@ -407,7 +407,8 @@ def plan_layout(layout: Layout, account: AccountSnapshot) -> LayoutPlan:
         if unknown:
             problems.append(f'{where}: not on this SendGrid account: {", ".join(unknown)}')
     if layout.subusers and account.directory is not None:
-        missing = account.directory.unknown(layout.subusers)
+        # Blank names are already reported by the layout's own checks.
+        missing = account.directory.unknown(name for name in layout.subusers if name.strip())
         if missing:
             problems.append(f'subusers: unknown subuser(s) on this account: {", ".join(missing)}')
     if layout.subusers and layout.exclusive:

@@ -151,8 +151,7 @@ removed:
 
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, SendGridServerError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MAX_POOL_IPS,
     MAX_POOLS,
@@ -188,16 +187,6 @@ def find_pool(
     if source is None and target is None:
         raise SendGridInputError(f'cannot rename pool {name!r} to {new_name!r}: no pool has either name')
     return (source, True) if source is not None else (target, False)
-
-
-def create_pool(api: SendGridAPI, name: str, ips: list[str]) -> dict[str, t.Any]:
-    try:
-        return api.create_pool(name, ips)
-    except SendGridServerError as exc:
-        raise SendGridServerError(
-            exc.method, exc.path, exc.status, exc.errors,
-            detail=f'pool creation is not retried: the pool {name!r} may or may not exist now;'
-                   ' run the task again to converge') from None
 
 
 def delete(sg: SendGridModule, pools: dict[str, dict[str, t.Any]], name: str) -> dict[str, t.Any]:
@@ -246,7 +235,7 @@ def ensure(
     pool_id = pool['id'] if pool is not None else None
     if changed and not sg.check_mode:
         if pool is None:
-            pool_id = (create_pool(sg.api, final_name, sort_ips(desired)) or {}).get('id')
+            pool_id = (sg.api.create_pool(final_name, sort_ips(desired)) or {}).get('id')
         else:
             if rename:
                 sg.api.rename_pool(pool_id, final_name)

@@ -49,7 +49,7 @@ options:
     default: present
   all_ips:
     description:
-      - Let the subuser send from every IP on the account in its region (v2 C(set=all)): a global subuser gets every
+      - Let the subuser send from every IP on the account in its region (v2 C(set=all)). A global subuser gets every
         V(us) IP, an EU subuser every V(eu) IP, as SendGrid does not let a subuser send from another region's IPs.
         This reads C(GET /v3/send_ips/ips) for the IPs' regions.
       - Cannot be combined with O(ips) or O(state=absent).
@@ -134,7 +134,6 @@ def main() -> None:
             'state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present'},
             'all_ips': {'type': 'bool', 'default': False},
         },
-        required_one_of=[('ips', 'all_ips')],
         mutually_exclusive=[('ips', 'all_ips')],
         supports_check_mode=True,
     ) as sg:
@@ -142,6 +141,10 @@ def main() -> None:
         username = params['subuser'].strip()
         if not username:
             raise SendGridInputError('subuser must not be empty')
+        # Not required_one_of=[('ips', 'all_ips')]: the default all_ips=false would always satisfy it.
+        if params['ips'] is None and not params['all_ips']:
+            raise SendGridInputError(
+                'ips is required unless all_ips=true (to take every IP away, give ips: [] with state=exact)')
         if params['all_ips'] and params['state'] == 'absent':
             raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
         requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)

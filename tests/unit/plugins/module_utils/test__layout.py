@@ -287,6 +287,14 @@ def test_one_error_names_every_problem_and_nothing_is_written():
     assert fake.writes == []
 
 
+def test_a_blank_subuser_name_is_reported_once():
+    fake = account()
+    with pytest.raises(SendGridLayoutError) as excinfo:
+        converge_layout(api_for(fake), subusers={' ': ['192.0.2.10'], 'shop-eu': ['192.0.2.10']})
+    assert excinfo.value.problems == ['subusers: a subuser username must not be empty']
+    assert fake.writes == []
+
+
 def test_exclusive_empty_subuser_list_is_refused_up_front_but_fine_otherwise():
     fake = account()
     with pytest.raises(SendGridLayoutError) as excinfo:

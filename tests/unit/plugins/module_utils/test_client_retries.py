@@ -133,6 +133,7 @@ def test_5xx_not_retried_for_non_idempotent(method, status):
     assert client.fake_clock.sleeps == []
     assert info.value.status == status
     assert 'gave up' not in str(info.value)
+    assert 'not safe to repeat: it may or may not have been applied' in str(info.value)
 
 
 def test_get_marked_not_idempotent_is_not_retried():

@@ -147,7 +147,7 @@ def test_create_server_error_is_not_retried_and_says_the_outcome_is_unknown():
     assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})]
     assert result['status'] == 500 and result['method'] == 'POST' and result['path'] == POOLS
     assert 'internal error' in result['msg']
-    assert "the pool 'transactional' may or may not exist now; run the task again to converge" in result['msg']
+    assert 'not retried, as this request is not safe to repeat: it may or may not have been applied' in result['msg']
 
 
 def test_create_connection_lost_after_sending_is_not_retried_and_reported_as_unknown():

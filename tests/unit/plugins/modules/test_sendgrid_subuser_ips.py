@@ -120,6 +120,7 @@ def test_subuser_name_is_percent_encoded():
     ({'subuser': 'shop-eu', 'ips': ['192.0.2.300', 'nope']}, "'192.0.2.300' is not a valid IP address"),
     ({'subuser': 'shop-eu', 'ips': ['2001:db8::1']}, 'IPv6'),
     ({'subuser': 'shop-eu', 'all_ips': True, 'state': 'absent'}, 'all_ips=true cannot be combined'),
+    ({'subuser': 'shop-eu', 'state': 'exact'}, 'ips is required unless all_ips=true'),
     ({'subuser': '  ', 'ips': ['192.0.2.10']}, 'subuser must not be empty'),
     ({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'api_url': 'http://198.51.100.1'}, 'only https://'),
 ])
