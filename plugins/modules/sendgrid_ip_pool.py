@@ -164,7 +164,6 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
 
-
 def validate_pool_name(value: str, option: str) -> str:
     """The API's rules for a pool name, checked before any request."""
     problems = pool_name_problems(value)
