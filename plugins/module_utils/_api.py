@@ -22,6 +22,7 @@ from ._errors import SendGridNotFoundError, SendGridValidationError
 IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
 SUBUSERS_PAGE_SIZE = 500     # GET /v3/subusers
 CURSOR_PAGE_SIZE = 100       # /v3/send_ips/*: limit must be <= 100
+SEND_IPS_PAGE_SIZE = 1000    # GET /v3/send_ips/ips alone accepts a limit up to 5000
 POOL_IPS_PER_CALL = 100      # pools ips:batchAdd / batchDelete and pool creation
 SUBUSERS_PER_CALL = 1000     # ips/{ip}/subusers:batchAdd / batchDelete
 
@@ -71,7 +72,7 @@ class SendGridAPI:
         ``is_parent_assigned``, ``pool`` (a pool id), ``start_added_at``, ``end_added_at``, ``region``).
         """
         query = {'include_region': True, **filters}
-        return list(self.client.iter_cursor_pages('/v3/send_ips/ips', query, page_size=CURSOR_PAGE_SIZE))
+        return list(self.client.iter_cursor_pages('/v3/send_ips/ips', query, page_size=SEND_IPS_PAGE_SIZE))
 
     def get_send_ip(self, ip: str) -> dict[str, t.Any]:
         return self.client.request('GET', build_path('/v3/send_ips/ips/{}', ip), query={'include_region': True})

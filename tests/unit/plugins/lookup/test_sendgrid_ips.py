@@ -101,7 +101,7 @@ SUBUSERS_CALL = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500
 
 
 def send_ips_call(**filters):
-    return ('GET', '/v3/send_ips/ips', {'include_region': 'true', **filters, 'limit': '100'})
+    return ('GET', '/v3/send_ips/ips', {'include_region': 'true', **filters, 'limit': '1000'})
 
 
 # ------------------------------------------------------------------ listing and classification

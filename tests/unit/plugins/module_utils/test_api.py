@@ -99,8 +99,8 @@ def test_list_send_ips():
     api = make_api(cursor([{'ip': '192.0.2.1'}], 'k'), cursor([{'ip': '192.0.2.2'}]))
     assert api.list_send_ips() == [{'ip': '192.0.2.1'}, {'ip': '192.0.2.2'}]
     assert [c[1] for c in calls(api)] == [
-        f'{BASE}/v3/send_ips/ips?include_region=true&limit=100',
-        f'{BASE}/v3/send_ips/ips?include_region=true&limit=100&after_key=k',
+        f'{BASE}/v3/send_ips/ips?include_region=true&limit=1000',
+        f'{BASE}/v3/send_ips/ips?include_region=true&limit=1000&after_key=k',
     ]
 
 
@@ -108,7 +108,7 @@ def test_list_send_ips_filters():
     api = make_api(cursor([]))
     api.list_send_ips(is_leased=False, is_enabled=True, region='eu', start_added_at=1700000000)
     assert calls(api) == [('GET', f'{BASE}/v3/send_ips/ips?include_region=true&is_leased=false&is_enabled=true'
-                                  '&region=eu&start_added_at=1700000000&limit=100', None)]
+                                  '&region=eu&start_added_at=1700000000&limit=1000', None)]
 
 
 def test_get_send_ip():

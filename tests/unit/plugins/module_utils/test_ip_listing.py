@@ -188,7 +188,7 @@ def test_extended_fields_add_send_ips(fields):
     api = routed_api()
     result = list_account_ips(api, IPListingQuery(fields=fields))
     assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips')]
-    assert api.client.transport.calls[1].query == {'include_region': 'true', 'limit': '100'}
+    assert api.client.transport.calls[1].query == {'include_region': 'true', 'limit': '1000'}
     assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
 
 
@@ -208,7 +208,7 @@ def test_send_ips_filters_are_passed_and_applied():
     result = list_account_ips(api, IPListingQuery(is_leased=False, added_after=1600000000, fields=['subusers']))
     assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips')]
     assert api.client.transport.calls[1].query == {'include_region': 'true', 'is_leased': 'false',
-                                                   'start_added_at': '1600000000', 'limit': '100'}
+                                                   'start_added_at': '1600000000', 'limit': '1000'}
     assert ips_of(result) == ['192.0.2.10', '198.51.100.1']
     assert all(set(entry) == {'ip', 'subusers'} for entry in result['ips'])
 

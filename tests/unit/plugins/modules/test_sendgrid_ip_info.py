@@ -76,8 +76,8 @@ def test_default_fields_add_the_ip_management_listing_and_merge_it():
     result = run({}, transport)
     assert calls(transport) == [
         IPS_CALL,
-        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '100'}),
-        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '100', 'after_key': '2'}),
+        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000'}),
+        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000', 'after_key': '2'}),
     ]
     last = result['ips'][-1]
     assert last['ip'] == '192.0.2.31'
@@ -127,7 +127,7 @@ def test_ip_management_filters_go_to_the_api():
     assert result['ips'] == [{'ip': '192.0.2.31', 'is_leased': False}]
     assert calls(transport)[1] == ('GET', '/v3/send_ips/ips', {
         'include_region': 'true', 'is_leased': 'false', 'region': 'us', 'start_added_at': '1700000000',
-        'limit': '100'})
+        'limit': '1000'})
 
 
 @pytest.mark.parametrize('args, message', [

@@ -16,7 +16,7 @@ from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner impor
 
 POOLS = '/v3/send_ips/pools'
 LIST_POOLS = ('GET', POOLS + '?limit=100', None)
-LIST_ACCOUNT_IPS = ('GET', '/v3/send_ips/ips?include_region=true&limit=100', None)
+LIST_ACCOUNT_IPS = ('GET', '/v3/send_ips/ips?include_region=true&limit=1000', None)
 
 
 def page(items: list[t.Any], after_key: str | None = None) -> tuple[int, dict[str, t.Any]]:

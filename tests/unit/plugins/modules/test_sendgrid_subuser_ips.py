@@ -93,7 +93,7 @@ def test_all_ips_puts_every_account_ip_of_the_subusers_region():
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.12']
     assert calls(transport) == READS + [
-        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'region': 'us', 'limit': '100'}),
+        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'region': 'us', 'limit': '1000'}),
         ('PUT', '/v3/subusers/shop-eu/ips', {}),
     ]
     assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.12']
