@@ -27,7 +27,8 @@ UNITS_ARGS ?=
 INTEGRATION_ARGS ?=#               e.g. a target name
 EMULATOR_SEED ?=#                  seed JSON for the emulator (default: its own, tests/emulator/seeds/demo.json)
 DEMO_PLAYBOOK ?= docs/examples/demo.yml
-TEST_PHASES ?= sanity units emulator-test contract faults integration
+TEST_PHASES ?= sanity units emulator-test contract faults integration package
+PACKAGE_STEPS ?= docs ee importer lint examples#  the package-STEP targets `make package` runs
 
 # ---- derived paths ----------------------------------------------------------------------------
 VPY := $(VENV)/bin/python
@@ -39,6 +40,9 @@ LOG_DIR := $(BUILD_DIR)/logs#                                           emulator
 ANSIBLE_TEST := $(VENV)/bin/ansible-test
 AT_FLAGS := --venv --python $(TEST_PYTHON) --requirements
 RUN_WITH_EMULATOR := $(VPY) $(ROOT)/tests/utils/run_with_emulator.py $(if $(EMULATOR_SEED),--seed $(EMULATOR_SEED))
+# `make package` tools, each in a venv of its own inside .venv (kept by `make clean`) with .venv's ansible-core.
+LINT_VENV := $(VENV)/package/lint#                                      antsibull-docs, ansible-builder, ansible-lint
+IMPORTER_VENV := $(VENV)/package/importer#                              galaxy-importer
 PYTEST := $(VPY) -m pytest -p no:cacheprovider -ra
 
 # ansible-galaxy's cache stays out of ~/.ansible too.
@@ -54,6 +58,7 @@ STAGE := $(if $(NO_STAGE),,stage)
 section = @printf '\n==> [%s] %s\n' '$@' $(1)
 
 .PHONY: help test sanity units integration emulator-test contract faults build install demo demo-preflight bench \
+        package package-venvs package-docs package-ee package-importer package-lint package-examples \
         venv seed-get-pip stage clean distclean
 
 help:
@@ -64,6 +69,12 @@ help:
 	@echo 'make emulator-test  pytest tests/emulator'
 	@echo 'make contract       pytest tests/contract'
 	@echo 'make faults         pytest tests/faults (playbooks against the emulator with injected faults)'
+	@echo 'make package        checks of the built collection, each also a target of its own (offline but PyPI, no Docker):'
+	@echo '  package-docs        antsibull-docs lint-collection-docs (plugin docs, extra docs, collection refs)'
+	@echo '  package-ee          ansible-builder create for meta/execution-environment.yml, EE introspection finds requests'
+	@echo '  package-importer    galaxy-importer on the tarball (ansible-doc, ansible-lint, flake8; no ansible-test)'
+	@echo '  package-lint        ansible-lint --profile production --offline roles/ docs/examples/*.yml'
+	@echo '  package-examples    docs/examples playbooks against the emulator (the layout: plan, apply, re-run), contract check'
 	@echo 'make build          ansible-galaxy collection build -> $(DIST)'
 	@echo 'make install        install the built collection into $(INSTALL_PATH)'
 	@echo 'make demo           run $(DEMO_PLAYBOOK) against the emulator (DEMO_LIVE=1 + SENDGRID_API_KEY: the real API, read-only)'
@@ -144,6 +155,8 @@ install: build
 
 DEMO_ENV := ANSIBLE_COLLECTIONS_PATH='$(INSTALL_PATH)' ANSIBLE_PYTHON_INTERPRETER='$(VPY)' \
             ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+# $(call emulator_run,LOG_NAME,COMMAND...): COMMAND against a fresh emulator, the installed collection, log in $(LOG_DIR).
+emulator_run = $(DEMO_ENV) $(RUN_WITH_EMULATOR) --log '$(LOG_DIR)/$(1).jsonl' -- $(2)
 
 demo: demo-preflight install
 ifeq ($(DEMO_LIVE),1)
@@ -152,14 +165,73 @@ ifeq ($(DEMO_LIVE),1)
 else
 	$(call section,'$(DEMO_PLAYBOOK) against the local emulator')
 	@mkdir -p '$(LOG_DIR)'
-	cd '$(ROOT)' && $(DEMO_ENV) $(RUN_WITH_EMULATOR) --log '$(LOG_DIR)/demo.jsonl' \
-	    -- $(VENV)/bin/ansible-playbook '$(DEMO_PLAYBOOK)' --diff
+	cd '$(ROOT)' && $(call emulator_run,demo,$(VENV)/bin/ansible-playbook '$(DEMO_PLAYBOOK)' --diff)
 endif
 
 demo-preflight:
 ifeq ($(DEMO_LIVE),1)
 	@if [[ -z "$${SENDGRID_API_KEY:-}" ]]; then echo 'DEMO_LIVE=1 needs SENDGRID_API_KEY in the environment' >&2; exit 2; fi
 endif
+
+# ---- package: what Galaxy, ansible-builder and a reader of the docs get -------------------------
+# Each step is a target of its own; `make package` prepares once (venvs, stage, build, install) and runs
+# every step even when one fails, like `make test` runs its phases. No network but PyPI, no Docker.
+package-venvs: venv
+	@$(ROOT)/tests/utils/ensure_venv.sh '$(LINT_VENV)' '$(PYTHON)' '$(ANSIBLE_CORE)' '$(ROOT)/tests/requirements-lint.txt'
+	@$(ROOT)/tests/utils/ensure_venv.sh '$(IMPORTER_VENV)' '$(PYTHON)' '$(ANSIBLE_CORE)' '$(ROOT)/tests/requirements-importer.txt'
+
+package: package-venvs install
+	@rc=0; summary=(); for step in $(PACKAGE_STEPS); do start=$$SECONDS; \
+	    if $(MAKE) NO_STAGE=1 PACKAGE_PREPARED=1 package-$$step; then status=passed; else status=FAILED; rc=1; fi; \
+	    summary+=("$$(printf '  %-18s %-7s %4ds' "package-$$step" "$$status" $$((SECONDS - start)))"); done; \
+	  printf '\n==> [package] summary\n'; printf '%s\n' "$${summary[@]}"; exit $$rc
+
+# A step run on its own prepares what it needs; under `make package` (PACKAGE_PREPARED=1) that is done.
+package_needs = $(if $(PACKAGE_PREPARED),,package-venvs $(1))
+LINT_PATH := PATH='$(LINT_VENV)/bin':"$$PATH"
+
+package-docs: $(call package_needs,$(STAGE))
+	$(call section,'antsibull-docs lint-collection-docs in $(COLL)')
+	cd '$(COLL)' && ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(LINT_PATH) \
+	    antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all .
+
+# As docs/docsite/rst/awx.rst builds it (scratch folder: meta/ and the definition at its top), without an image;
+# then ansible-builder's introspection of the staged and of the installed collection must find `requests`.
+package-ee: $(call package_needs,install)
+	$(call section,'ansible-builder create for meta/execution-environment.yml in $(BUILD_DIR)/ee')
+	$(LINT_VENV)/bin/python $(ROOT)/tests/utils/check_ee.py --collection '$(COLL)' --workdir '$(BUILD_DIR)/ee' \
+	    --introspect '$(COLLECTIONS_DIR)' --introspect '$(INSTALL_PATH)'
+
+# Config: tests/utils/galaxy-importer.cfg (no ansible-test). flake8's W503/W504 (line break before/after a binary
+# operator) contradict each other, and ansible-test's pep8 ignores both: they are listed, not failed on.
+package-importer: $(call package_needs,build)
+	$(call section,'galaxy-importer on $(DIST)/$(NAMESPACE)-$(NAME)-*.tar.gz')
+	$(IMPORTER_VENV)/bin/python $(ROOT)/tests/utils/run_galaxy_importer.py --config '$(ROOT)/tests/utils/galaxy-importer.cfg' \
+	    --workdir '$(BUILD_DIR)/importer' --ignore-warning ':[0-9]+:[0-9]+: W50[34] ' '$(DIST)'/$(NAMESPACE)-$(NAME)-*.tar.gz
+
+# Config: .ansible-lint. ANSIBLE_HOME keeps its mocks and caches out of ~/.ansible.
+package-lint: $(call package_needs,$(STAGE))
+	$(call section,'ansible-lint --profile production --offline in $(COLL)')
+	cd '$(COLL)' && ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' ANSIBLE_HOME='$(BUILD_DIR)/ansible-lint-home' $(LINT_PATH) \
+	    ansible-lint --profile production --offline roles/ docs/examples/*.yml
+
+# The example playbooks as their headers say to run them, each against a fresh emulator, with the installed
+# collection; then the contract validator over all their API exchanges.
+package-examples: $(call package_needs,install)
+	$(call section,'docs/examples playbooks against the emulator')
+	@mkdir -p '$(LOG_DIR)' && rm -f '$(LOG_DIR)'/example-*.jsonl '$(LOG_DIR)'/examples.jsonl
+	@cd '$(COLL)' && rc=0 \
+	  && { (set -x; $(call emulator_run,example-migrating_from_v2,$(VENV)/bin/ansible-playbook docs/examples/migrating_from_v2.yml)) \
+	       || rc=1; } \
+	  && { (set -x; $(call emulator_run,example-guide_tasks,$(VENV)/bin/ansible-playbook docs/examples/guide_tasks.yml)) || rc=1; } \
+	  && { (set -x; $(call emulator_run,example-sendgrid_ip_layout,$(VPY) $(ROOT)/tests/utils/check_playbook_converges.py \
+	          docs/examples/sendgrid_ip_layout.yml)) || rc=1; } \
+	  && { (set -x; $(call emulator_run,example-demo,$(VENV)/bin/ansible-playbook docs/examples/demo.yml --diff)) || rc=1; } \
+	  && printf '\n==> [%s] %s\n' '$@' 'contract validator over the emulator logs of the examples' \
+	  && cat '$(LOG_DIR)'/example-*.jsonl >'$(LOG_DIR)/examples.jsonl' \
+	  && cd '$(ROOT)' \
+	  && { (set -x; $(VPY) tests/contract/validate_contract.py --log '$(LOG_DIR)/examples.jsonl') || rc=1; } \
+	  && exit $$rc
 
 # Not part of `make test`. Needs matplotlib (tests/benchmark/requirements.txt) for its chart.
 bench: install
