@@ -10,15 +10,20 @@ from ..errors import ApiError
 from ..model import Account, IpRecord, Pool, Subuser, parse_ipv4, pool_name_problem
 
 
-def legacy_ip_view(account: Account, record: IpRecord) -> dict[str, Any]:
-    """Fields shared by GET /v3/ips items and GET /v3/ips/{ip_address}."""
+def legacy_ip_view(call: Call, record: IpRecord) -> dict[str, Any]:
+    """Fields shared by GET /v3/ips items and GET /v3/ips/{ip_address}.
+
+    Emulator choice: on-behalf-of a subuser, ``subusers`` names only that subuser.
+    """
+    account = call.account
+    rdns = account.rdns_of(record)
     return {
         "ip": record.ip,
-        "subusers": sorted(record.subusers),
+        "subusers": [call.actor.username] if call.actor else sorted(record.subusers),
         "pools": account.pool_names(record),
         "warmup": record.warmup,
         "start_date": record.start_date,
-        "whitelabeled": record.whitelabeled,
+        "whitelabeled": bool(rdns and rdns.valid),
     }
 
 
@@ -67,27 +72,34 @@ def optional_string_list(body: dict[str, Any], name: str) -> list[str]:
 
 
 def resolve_subuser_ids(account: Account, ids: list[str]) -> list[Subuser]:
-    unknown = [i for i in ids if account.subuser_by_id(i) is None]
+    subusers = [account.subuser_by_id(i) for i in ids]
+    unknown = [i for i, s in zip(ids, subusers) if s is None]
     if unknown:
-        raise ApiError(400, "unverified subusers: " + ", ".join(unknown), "subusers")
-    return [account.subuser_by_id(i) for i in ids]
+        raise ApiError(400, "unverified subusers: " + ", ".join(unknown[:20])
+                       + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""), "subusers")
+    return [s for s in subusers if s is not None]
 
 
-def send_ips_path_ip(account: Account, call: Call, invalid_field: str) -> IpRecord:
+def send_ips_path_ip(call: Call, invalid_field: str) -> IpRecord:
+    """The IP of a /v3/send_ips/ips/{ip}... path, as the IP Address Management system knows it.
+
+    An IP that this system does not know yet (``send_ips_lag``), or that the acting subuser
+    does not hold, is "not found" there, as an IP that is on no account.
+    """
     ip = parse_ipv4(call.params["ip"])
     if ip is None:
         raise ApiError(400, "invalid IP address", invalid_field)   # IpAddressManagement400IpInvalidError
-    record = account.ips.get(ip)
-    if record is None:
+    record = call.account.ips.get(ip)
+    if record is None or not record.known_to_send_ips(call.now) or not call.visible(record):
         raise ApiError(400, "not found", "ip")                     # IpAddressManagement400IpMissingError
     return record
 
 
-def send_ips_pool(account: Account, call: Call) -> Pool:
+def send_ips_pool(call: Call) -> Pool:
     pool_id = call.params["poolid"]
     if not pool_id.isdigit():
         raise ApiError(400, "must be a numeric value", "poolid")   # IpAddressManagement400PoolIdTypeError
-    pool = account.pools.get(str(int(pool_id)))
+    pool = call.account.pools.get(str(int(pool_id)))
     if pool is None:
         raise ApiError(400, "not found", "poolid")                 # IpAddressManagement400PoolIdValueError
     return pool
@@ -118,46 +130,27 @@ def assignable_ips(account: Account, ips: list[str]) -> list[IpRecord]:
     bad = [ip for ip, rec in zip(ips, records) if rec is None or not rec.is_parent_assigned]
     if bad:
         raise ApiError(400, "unable to verify IPs assignability: " + ", ".join(bad), "ips")
-    return records
+    return [r for r in records if r is not None]
 
 
-def check_pool_room(account: Account, pool: Pool, adding: Iterable[IpRecord]) -> None:
-    current = account.pool_members(pool)
-    total = {r.ip for r in current} | {r.ip for r in adding}
+def check_pool_room(pool: Pool, adding: Iterable[IpRecord]) -> None:
+    total = pool.members | {r.ip for r in adding}
     if len(total) > MAX_IPS_PER_POOL:
         raise ApiError(400, f"the total number of IPs per pool cannot exceed {MAX_IPS_PER_POOL}. current IP count "
-                            f"in \u2018{pool.name}\u2019 is \u2018{len(current)}\u2019", "ips")
+                            f"in \u2018{pool.name}\u2019 is \u2018{len(pool.members)}\u2019", "ips")
 
 
-def add_to_pool(pool: Pool, records: Iterable[IpRecord], now: int) -> None:
-    for record in records:
-        if pool.id not in record.pools:
-            record.pools.add(pool.id)
-            record.touch(now)
-
-
-def remove_from_pool(pool: Pool, records: Iterable[IpRecord], now: int) -> None:
-    for record in records:
-        if pool.id in record.pools:
-            record.pools.discard(pool.id)
-            record.touch(now)
-
-
-def delete_pool(account: Account, pool: Pool, now: int) -> None:
-    """Deleting a pool unassigns its IPs; they stay on the account."""
-    remove_from_pool(pool, account.pool_members(pool), now)
-    del account.pools[pool.id]
-
-
-def new_ip(account: Account, region: str, now: int) -> IpRecord:
+def new_ip(call: Call, region: str, account: Account | None = None) -> IpRecord:
+    """Buy one IP for ``account`` (default: the call's): it uses up one of its remaining IPs."""
+    account = account or call.account
     if account.remaining_ips < 1:
         raise ApiError(400, "No IPs remaining")                     # IpAddressManagement400IpNoRemainingError
-    address = account.allocate_ip(region)
+    address = call.world.allocate_ip(region)
     if address is None:
         raise ApiError(400, "No IPs remaining")
     account.remaining_ips -= 1
-    record = IpRecord(ip=address, region=region, added_at=now)
-    account.ips[address] = record
+    record = IpRecord(ip=address, region=region, added_at=call.now)
+    account.add_ip(record)
     return record
 
 

@@ -6,17 +6,16 @@ from typing import Any
 
 from ..calls import Call
 from ..errors import ApiError
-from ..model import Account, Pool, parse_ipv4
+from ..model import Pool, parse_ipv4
 from ..routing import route
-from .common import (
-    add_to_pool, check_new_pool_name, check_pool_capacity, check_pool_room, delete_pool, remove_from_pool)
-
+from .common import check_new_pool_name, check_pool_capacity, check_pool_room
 
 POOL_NOT_FOUND = "Unable to locate specified IPs Pool"
 
 
-@route("POST", "/v3/ips/pools")
-def legacy_create_pool(account: Account, call: Call) -> tuple[int, Any]:
+@route("POST", "/v3/ips/pools", "CreateIpPool")
+def legacy_create_pool(call: Call) -> tuple[int, Any]:
+    account = call.account
     name = check_new_pool_name(account, call.json_object())
     check_pool_capacity(account)
     pool = Pool(name=name, id=account.next_pool_id())
@@ -24,41 +23,42 @@ def legacy_create_pool(account: Account, call: Call) -> tuple[int, Any]:
     return 200, {"name": pool.name}           # the spec declares 200, not 201
 
 
-@route("GET", "/v3/ips/pools")
-def legacy_list_pools(account: Account, call: Call) -> tuple[int, Any]:
-    return 200, [{"name": p.name} for p in sorted(account.pools.values(), key=lambda p: p.name)]
+@route("GET", "/v3/ips/pools", "ListIpPool")
+def legacy_list_pools(call: Call) -> tuple[int, Any]:
+    return 200, [{"name": p.name} for p in sorted(call.account.pools.values(), key=lambda p: p.name)]
 
 
-def legacy_pool(account: Account, call: Call, not_found: ApiError) -> Pool:
-    pool = account.pool_by_name(call.params["pool_name"])
+def legacy_pool(call: Call, not_found: ApiError) -> Pool:
+    pool = call.account.pool_by_name(call.params["pool_name"])
     if pool is None:
         raise not_found
     return pool
 
 
-@route("GET", "/v3/ips/pools/{pool_name}")
-def legacy_get_pool(account: Account, call: Call) -> tuple[int, Any]:
-    pool = legacy_pool(account, call, ApiError(404, POOL_NOT_FOUND, "error"))
-    return 200, {"pool_name": pool.name, "ips": [r.ip for r in account.pool_members(pool)]}
+@route("GET", "/v3/ips/pools/{pool_name}", "GetIpPool")
+def legacy_get_pool(call: Call) -> tuple[int, Any]:
+    pool = legacy_pool(call, ApiError(404, POOL_NOT_FOUND, "error"))
+    return 200, {"pool_name": pool.name, "ips": [r.ip for r in call.account.pool_members(pool)]}
 
 
-@route("PUT", "/v3/ips/pools/{pool_name}")
-def legacy_rename_pool(account: Account, call: Call) -> tuple[int, Any]:
-    pool = legacy_pool(account, call, ApiError(404, "ip pool not found"))
-    pool.name = check_new_pool_name(account, call.json_object(), renaming=pool)
+@route("PUT", "/v3/ips/pools/{pool_name}", "UpdateIpPool")
+def legacy_rename_pool(call: Call) -> tuple[int, Any]:
+    pool = legacy_pool(call, ApiError(404, "ip pool not found"))
+    pool.name = check_new_pool_name(call.account, call.json_object(), renaming=pool)
     return 200, {"name": pool.name}
 
 
-@route("DELETE", "/v3/ips/pools/{pool_name}")
-def legacy_delete_pool(account: Account, call: Call) -> tuple[int, Any]:
-    pool = legacy_pool(account, call, ApiError(404, body={"error": POOL_NOT_FOUND}))
-    delete_pool(account, pool, call.now)
+@route("DELETE", "/v3/ips/pools/{pool_name}", "DeleteIpPool")
+def legacy_delete_pool(call: Call) -> tuple[int, Any]:
+    pool = legacy_pool(call, ApiError(404, body={"error": POOL_NOT_FOUND}))
+    call.account.delete_pool(pool, call.now)
     return 204, None
 
 
-@route("POST", "/v3/ips/pools/{pool_name}/ips")
-def legacy_add_ip_to_pool(account: Account, call: Call) -> tuple[int, Any]:
-    pool = legacy_pool(account, call, ApiError(404, "resource not found"))
+@route("POST", "/v3/ips/pools/{pool_name}/ips", "AddIpToIpPool")
+def legacy_add_ip_to_pool(call: Call) -> tuple[int, Any]:
+    account = call.account
+    pool = legacy_pool(call, ApiError(404, "resource not found"))
     body = call.json_object()
     ip = parse_ipv4(body.get("ip"))
     if ip is None:
@@ -72,18 +72,18 @@ def legacy_add_ip_to_pool(account: Account, call: Call) -> tuple[int, Any]:
     if not record.is_parent_assigned:
         raise ApiError(400, "the IP must be enabled for the parent account (is_parent_assigned) before it can "
                             "be added to a pool", "ip")
-    check_pool_room(account, pool, [record])
-    add_to_pool(pool, [record], call.now)
+    check_pool_room(pool, [record])
+    account.add_to_pool(pool, [record], call.now)
     return 201, {"ip": ip, "pools": account.pool_names(record), "start_date": record.start_date or 0,
                  "warmup": record.warmup}
 
 
-@route("DELETE", "/v3/ips/pools/{pool_name}/ips/{ip}")
-def legacy_remove_ip_from_pool(account: Account, call: Call) -> tuple[int, Any]:
-    pool = legacy_pool(account, call, ApiError(404, body={"error": POOL_NOT_FOUND}))
-    record = account.ips.get(call.params["ip"])
+@route("DELETE", "/v3/ips/pools/{pool_name}/ips/{ip}", "DeleteIpFromIpPool")
+def legacy_remove_ip_from_pool(call: Call) -> tuple[int, Any]:
+    pool = legacy_pool(call, ApiError(404, body={"error": POOL_NOT_FOUND}))
+    record = call.account.ips.get(call.params["ip"])
     if record is None or pool.id not in record.pools:
         # Emulator choice: same legacy {"error": ...} shape when the IP is not in the pool.
         raise ApiError(404, body={"error": "Unable to locate specified IP in IPs Pool"})
-    remove_from_pool(pool, [record], call.now)
+    call.account.remove_from_pool(pool, [record], call.now)
     return 204, None

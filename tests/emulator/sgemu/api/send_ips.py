@@ -1,4 +1,8 @@
-"""IP Address Management: /v3/send_ips/ips."""
+"""IP Address Management: /v3/send_ips/ips.
+
+A separate system from /v3/ips (ENDPOINTS.md section 11): an IP with ``send_ips_lag``
+is on the account (/v3/ips lists it) but unknown here until its lag is over.
+"""
 
 from __future__ import annotations
 
@@ -6,62 +10,61 @@ from typing import Any
 
 from ..calls import Call, cursor_page, listing
 from ..constants import (
-    BOOL_MESSAGE, LIMIT_100, LIMIT_5000, MAX_SUBUSERS_ON_ADD_IP, MAX_SUBUSERS_PER_BATCH, NEW_IP_RANGES)
+    BOOL_MESSAGE, IP_REGIONS, LIMIT_100, LIMIT_5000, MAX_SUBUSERS_ON_ADD_IP, MAX_SUBUSERS_PER_BATCH)
 from ..errors import ApiError
-from ..model import Account, IpRecord, Subuser, ip_sort_key
+from ..model import IpRecord, Subuser
 from ..routing import route
 from .common import (
     new_ip, optional_string_list, require_region_match, resolve_subuser_ids, send_ip_view, send_ips_path_ip,
     string_list_field)
 
+FLAG_FILTERS = ("is_leased", "is_enabled", "is_parent_assigned")
 
-@route("GET", "/v3/send_ips/ips")
-def send_ips_list(account: Account, call: Call) -> tuple[int, Any]:
+
+@route("GET", "/v3/send_ips/ips", "IpAddressManagementListIp", subuser=True)
+def send_ips_list(call: Call) -> tuple[int, Any]:
+    account = call.account
     pool_arg = call.arg("pool")
     if pool_arg is not None and call.arg("is_parent_assigned") is not None:
         raise ApiError(400, "cannot be used with \u2018is_parent_assigned\u2019", "pool")
-    filters = {name: call.bool_arg(name) for name in ("is_leased", "is_enabled", "is_parent_assigned")}
+    filters = {name: value for name in FLAG_FILTERS if (value := call.bool_arg(name)) is not None}
     start = call.int_arg("start_added_at", "must be numeric")
     end = call.int_arg("end_added_at", "must be numeric")
     region = call.enum_arg("region", ("all", "eu", "us"))
     include_region = call.bool_arg("include_region") or False
     ip_prefix = call.arg("ip")
-    pool = None
     if pool_arg is not None:
         if not pool_arg.isdigit():
             raise ApiError(400, "must be numeric", "pool")
         pool = account.pools.get(str(int(pool_arg)))
         if pool is None:
             raise ApiError(400, "not found", "pool")
-    records = account.sorted_ips()
-    # Emulator choice: `ip` is a prefix match, as in GET /v3/ips.
-    if ip_prefix:
-        records = [r for r in records if r.ip.startswith(ip_prefix)]
-    for name, wanted in filters.items():
-        if wanted is not None:
-            records = [r for r in records if getattr(r, name) is wanted]
-    if pool is not None:
-        records = [r for r in records if pool.id in r.pools]
-    if start is not None:
-        records = [r for r in records if r.added_at >= start]
-    if end is not None:
-        records = [r for r in records if r.added_at <= end]
-    if region in ("eu", "us"):
-        records = [r for r in records if r.region == region]
-    keyed = [(ip_sort_key(r.ip), send_ip_view(account, r, include_region)) for r in records]
-    result, next_params = cursor_page(keyed, call, LIMIT_5000, with_before_key=True)
+        records = account.pool_members(pool)
+        keys = [r.key for r in records]
+    else:
+        records, keys = account.sorted_ips(), account.ip_keys()
+
+    def match(record: IpRecord) -> bool:
+        # Emulator choice: `ip` is a prefix match, as in GET /v3/ips.
+        return ((not ip_prefix or record.ip.startswith(ip_prefix))
+                and all(getattr(record, name) is wanted for name, wanted in filters.items())
+                and (start is None or record.added_at >= start)
+                and (end is None or record.added_at <= end)
+                and region in (None, "all", record.region)
+                and record.known_to_send_ips(call.now) and call.visible(record))
+
+    page, next_params = cursor_page(call, keys, records, LIMIT_5000, match, with_before_key=True)
     # next_params echoes the filters used (types as in the response schema).
     for name in ("ip", "pool", "start_added_at", "end_added_at", "region", "include_region"):
         if call.arg(name) is not None:
             next_params[name] = call.arg(name)
-    for name, wanted in filters.items():
-        if wanted is not None:
-            next_params[name] = wanted
-    return 200, listing(result, next_params)
+    next_params.update(filters)
+    return 200, listing([send_ip_view(account, r, include_region) for r in page], next_params)
 
 
-@route("POST", "/v3/send_ips/ips")
-def send_ips_add(account: Account, call: Call) -> tuple[int, Any]:
+@route("POST", "/v3/send_ips/ips", "IpAddressManagementAddIp", global_only=True)
+def send_ips_add(call: Call) -> tuple[int, Any]:
+    account = call.account
     body = call.json_object()
     flags = {}
     for name in ("is_auto_warmup", "is_parent_assigned"):
@@ -75,7 +78,7 @@ def send_ips_add(account: Account, call: Call) -> tuple[int, Any]:
         # The body schema says maxItems 100; the spec's example text says 1000 (batchAdd's limit).
         raise ApiError(400, f"cannot assign more than {MAX_SUBUSERS_ON_ADD_IP} subusers per call", "subusers")
     region = body.get("region", "us")
-    if region not in NEW_IP_RANGES:
+    if region not in IP_REGIONS:
         raise ApiError(400, "must be one of the following: eu, us", "region")
     include_region = body.get("include_region", False)
     if not isinstance(include_region, bool):
@@ -88,26 +91,27 @@ def send_ips_add(account: Account, call: Call) -> tuple[int, Any]:
         if stuck:
             raise ApiError(400, "these users must have at least one IP that is not in warmup: " + ", ".join(stuck),
                            "subusers")
-    record = new_ip(account, region, call.now)
+    record = new_ip(call, region)
     record.is_auto_warmup = flags["is_auto_warmup"]
     record.is_parent_assigned = flags["is_parent_assigned"]
-    record.subusers.update(s.username for s in subusers)
+    for subuser in subusers:
+        account.link(record, subuser)
     response = {"ip": record.ip, **flags, "subusers": ids}
     if include_region:
         response["region"] = region
     return 201, response
 
 
-@route("GET", "/v3/send_ips/ips/{ip}")
-def send_ips_get(account: Account, call: Call) -> tuple[int, Any]:
+@route("GET", "/v3/send_ips/ips/{ip}", "IpAddressManagementGetIp", subuser=True)
+def send_ips_get(call: Call) -> tuple[int, Any]:
     include_region = call.bool_arg("include_region") or False
-    record = send_ips_path_ip(account, call, invalid_field="ip")
-    return 200, send_ip_view(account, record, include_region)
+    record = send_ips_path_ip(call, invalid_field="ip")
+    return 200, send_ip_view(call.account, record, include_region)
 
 
-@route("PATCH", "/v3/send_ips/ips/{ip}")
-def send_ips_update(account: Account, call: Call) -> tuple[int, Any]:
-    record = send_ips_path_ip(account, call, invalid_field="ip")
+@route("PATCH", "/v3/send_ips/ips/{ip}", "UpdateIp", global_only=True)
+def send_ips_update(call: Call) -> tuple[int, Any]:
+    record = send_ips_path_ip(call, invalid_field="ip")
     body = call.json_object()
     names = ("is_enabled", "is_auto_warmup", "is_parent_assigned")
     changes = {name: body[name] for name in names if name in body}
@@ -124,7 +128,7 @@ def send_ips_update(account: Account, call: Call) -> tuple[int, Any]:
     if changes.get("is_parent_assigned") is False and record.pools:
         # Emulator choice: pool members must stay parent-assigned; remove the IP from its pools first.
         raise ApiError(400, "cannot be false while the IP is in a pool: "
-                            + ", ".join(account.pool_names(record)), "is_parent_assigned")
+                            + ", ".join(call.account.pool_names(record)), "is_parent_assigned")
     for name, value in changes.items():
         setattr(record, name, value)
     record.touch(call.now)
@@ -138,41 +142,39 @@ def send_ips_update(account: Account, call: Call) -> tuple[int, Any]:
     return 200, response
 
 
-@route("GET", "/v3/send_ips/ips/{ip}/subusers")
-def send_ips_list_subusers(account: Account, call: Call) -> tuple[int, Any]:
-    record = send_ips_path_ip(account, call, invalid_field="")
-    keyed = [(int(i), i) for i in account.subuser_ids(record)]
-    result, next_params = cursor_page(keyed, call, LIMIT_100)
+@route("GET", "/v3/send_ips/ips/{ip}/subusers", "ListSubUserAssignedToIp", global_only=True)
+def send_ips_list_subusers(call: Call) -> tuple[int, Any]:
+    record = send_ips_path_ip(call, invalid_field="")
+    ids = call.account.subuser_ids(record)
+    result, next_params = cursor_page(call, [int(i) for i in ids], ids, LIMIT_100)
     return 200, listing(result, next_params)
 
 
-def batch_subusers(account: Account, call: Call) -> tuple[IpRecord, list[Subuser]]:
+def batch_subusers(call: Call) -> tuple[IpRecord, list[Subuser]]:
     """Validation shared by subusers:batchAdd and :batchDelete (all-or-nothing)."""
-    record = send_ips_path_ip(account, call, invalid_field="")
+    record = send_ips_path_ip(call, invalid_field="")
     ids = string_list_field(call.json_object(), "subusers")
     if not ids:
         raise ApiError(400, "must not be empty", "subusers")
     if len(ids) > MAX_SUBUSERS_PER_BATCH:
         raise ApiError(400, f"cannot assign more than {MAX_SUBUSERS_PER_BATCH} subusers per call", "subusers")
-    return record, resolve_subuser_ids(account, ids)
+    return record, resolve_subuser_ids(call.account, ids)
 
 
-@route("POST", "/v3/send_ips/ips/{ip}/subusers:batchAdd")
-def send_ips_add_subusers(account: Account, call: Call) -> tuple[int, Any]:
-    record, subusers = batch_subusers(account, call)
+@route("POST", "/v3/send_ips/ips/{ip}/subusers:batchAdd", "AddSubUsersToIp", global_only=True)
+def send_ips_add_subusers(call: Call) -> tuple[int, Any]:
+    record, subusers = batch_subusers(call)
     require_region_match(subusers, [(record.ip, record.region)], "subusers")
-    if any(s.username not in record.subusers for s in subusers):
-        record.subusers.update(s.username for s in subusers)
-        record.touch(call.now)
+    for subuser in subusers:
+        call.account.link(record, subuser, call.now)
     # Emulator choice: `subusers` lists every subuser ID now assigned to the IP.
-    return 200, {"ip": record.ip, "subusers": account.subuser_ids(record)}
+    return 200, {"ip": record.ip, "subusers": call.account.subuser_ids(record)}
 
 
-@route("POST", "/v3/send_ips/ips/{ip}/subusers:batchDelete")
-def send_ips_delete_subusers(account: Account, call: Call) -> tuple[int, Any]:
-    record, subusers = batch_subusers(account, call)
+@route("POST", "/v3/send_ips/ips/{ip}/subusers:batchDelete", "DeleteSubUsersFromIp", global_only=True)
+def send_ips_delete_subusers(call: Call) -> tuple[int, Any]:
+    record, subusers = batch_subusers(call)
     # Emulator choice: known subusers that are not assigned to the IP are ignored.
-    if any(s.username in record.subusers for s in subusers):
-        record.subusers.difference_update(s.username for s in subusers)
-        record.touch(call.now)
+    for subuser in subusers:
+        call.account.unlink(record, subuser, call.now)
     return 204, None

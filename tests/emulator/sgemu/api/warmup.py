@@ -6,24 +6,24 @@ from typing import Any
 
 from ..calls import Call
 from ..errors import ApiError
-from ..model import Account, IpRecord
+from ..model import IpRecord
 from ..routing import route
 from .common import warmup_view
 
 
-def warming_ip(account: Account, ip: str) -> IpRecord:
-    record = account.ips.get(ip)
-    if record is None or not record.warmup:
+def warming_ip(call: Call, ip: str) -> IpRecord:
+    record = call.account.ips.get(ip)
+    if record is None or not record.warmup or not call.visible(record):
         raise ApiError(404, "resource not found")
     return record
 
 
-@route("POST", "/v3/ips/warmup")
-def start_warmup(account: Account, call: Call) -> tuple[int, Any]:
+@route("POST", "/v3/ips/warmup", "WarmUpIp")
+def start_warmup(call: Call) -> tuple[int, Any]:
     ip = call.json_object().get("ip")
     if not isinstance(ip, str):
         raise ApiError(400, "ip is required", "ip")
-    record = account.ips.get(ip)
+    record = call.account.ips.get(ip)
     if record is None:
         raise ApiError(404, "resource not found")
     if record.warmup:
@@ -34,19 +34,19 @@ def start_warmup(account: Account, call: Call) -> tuple[int, Any]:
     return 200, [warmup_view(record)]
 
 
-@route("GET", "/v3/ips/warmup")
-def list_warmup(account: Account, call: Call) -> tuple[int, Any]:
-    return 200, [warmup_view(r) for r in account.sorted_ips() if r.warmup]
+@route("GET", "/v3/ips/warmup", "ListWarmUpIp", subuser=True)
+def list_warmup(call: Call) -> tuple[int, Any]:
+    return 200, [warmup_view(r) for r in call.account.sorted_ips() if r.warmup and call.visible(r)]
 
 
-@route("GET", "/v3/ips/warmup/{ip_address}")
-def get_warmup(account: Account, call: Call) -> tuple[int, Any]:
-    return 200, [warmup_view(warming_ip(account, call.params["ip_address"]))]
+@route("GET", "/v3/ips/warmup/{ip_address}", "GetWarmUpIp", subuser=True)
+def get_warmup(call: Call) -> tuple[int, Any]:
+    return 200, [warmup_view(warming_ip(call, call.params["ip_address"]))]
 
 
-@route("DELETE", "/v3/ips/warmup/{ip_address}")
-def stop_warmup(account: Account, call: Call) -> tuple[int, Any]:
-    record = warming_ip(account, call.params["ip_address"])
+@route("DELETE", "/v3/ips/warmup/{ip_address}", "StopIpWarmUp")
+def stop_warmup(call: Call) -> tuple[int, Any]:
+    record = warming_ip(call, call.params["ip_address"])
     record.warmup = False
     record.start_date = None
     record.touch(call.now)
