@@ -16,7 +16,8 @@ sys.path.insert(0, str(CONTRACT_DIR))
 sys.path.insert(0, str(CONTRACT_DIR.parent / "emulator"))
 import validate_contract  # noqa: E402
 from emulator_process import EmulatorProcess  # noqa: E402
-from sgemu import core  # noqa: E402,F401  pylint: disable=unused-import  (importing it registers the routes)
+# Importing the core registers the routes.
+from sgemu import core  # noqa: E402,F401  pylint: disable=unused-import
 from sgemu.routing import ROUTES  # noqa: E402
 
 TOO_MANY = {"errors": [{"field": None, "message": "too many requests"}]}

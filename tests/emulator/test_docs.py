@@ -10,7 +10,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from sgemu import choices, control  # noqa: E402  pylint: disable=wrong-import-position
 from sgemu.routing import ROUTES  # noqa: E402  pylint: disable=wrong-import-position
-from sgemu import core  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import  (registers routes)
+# Importing the core registers the routes.
+from sgemu import core  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 README = (HERE / "README.md").read_text(encoding="utf-8")
 

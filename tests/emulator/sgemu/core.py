@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import api  # noqa: F401  pylint: disable=unused-import  (importing it registers the routes)
+# Importing the API families registers their routes.
+from . import api  # noqa: F401  pylint: disable=unused-import
 from .calls import Call
 from .constants import JSON_PARSE_MESSAGE
 from .errors import ApiError, error_body, path_family
