@@ -61,7 +61,8 @@ class World:
     # -- changes through the control API ------------------------------------
 
     def add_account(self, doc: Any, where: str = "account") -> Account:
-        account = load_account_entry(doc, where, self.dns)
+        dns = dict(self.dns)                      # the zone changes only if the account is added
+        account = load_account_entry(doc, where, dns)
         if account.id in self.accounts:
             raise SeedError(f"{where}.id: an account {account.id!r} exists already")
         if account.api_key and (account.api_key in self.by_key or account.api_key == self.cli_key):
@@ -75,6 +76,7 @@ class World:
             self.by_key[account.api_key] = account
         for customer in account.customers:
             self.accounts[customer].partner = account.id
+        self.dns.update(dns)
         return account
 
     def remove_account(self, account_id: str) -> None:
@@ -92,7 +94,9 @@ class World:
     def replace_account(self, account_id: str, doc: Any) -> None:
         """Reset one account's content (single-account format); its id, key and partner links stay."""
         old = self.accounts[account_id]
-        new = AccountLoader(doc, "seed", dns=self.dns).load(account_id)
+        dns = dict(self.dns)
+        new = AccountLoader(doc, "seed", dns=dns).load(account_id)
+        self.dns.update(dns)
         new.api_key, new.partner, new.customers = old.api_key, old.partner, old.customers
         self.accounts[account_id] = new
         if new.api_key:
