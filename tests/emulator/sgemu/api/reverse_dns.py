@@ -120,7 +120,7 @@ def delete_reverse_dns(call: Call) -> tuple[int, Any]:
     return 204, None
 
 
-@route("POST", "/v3/whitelabel/ips/{id}/validate", "ValidateReverseDns")
+@route("POST", "/v3/whitelabel/ips/{id}/validate", "ValidateReverseDns", body=False)
 def validate_reverse_dns(call: Call) -> tuple[int, Any]:
     record = find_record(call)
     found = call.world.dns.get(record.rdns.lower())
