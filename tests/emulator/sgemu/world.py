@@ -68,8 +68,10 @@ class World:
         if account.api_key and (account.api_key in self.by_key or account.api_key == self.cli_key):
             raise SeedError(f"{where}.api_key: another account has this key")
         for customer in account.customers:
-            if customer not in self.accounts or self.accounts[customer].partner is not None:
-                raise SeedError(f"{where}.customers: {customer!r} is not an account without a partner")
+            target = self.accounts.get(customer)
+            if target is None or target.partner is not None or target.customers:
+                raise SeedError(f"{where}.customers: {customer!r} is not an account without a partner that is "
+                                "no partner itself")
         self.accounts[account.id] = account
         self.order.append(account.id)
         if account.api_key:
