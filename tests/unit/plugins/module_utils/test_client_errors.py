@@ -211,7 +211,7 @@ def test_key_straddling_the_text_truncation_is_redacted():
 
 def test_key_echoed_after_429_retries_is_redacted():
     body = {'errors': [{'field': None, 'message': f'too many requests for {API_KEY}'}]}
-    client = make_client(*[json_response(429, body, {'Retry-After': '1'})] * 3, max_retries=2)
+    client = make_client(*[json_response(429, body, {'Retry-After': '1'})] * 3, retry_budget=2.5)
     with pytest.raises(SendGridRateLimitError) as info:
         client.request('GET', '/v3/ips')
     assert_no_key(info.value)

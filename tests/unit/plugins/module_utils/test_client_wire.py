@@ -82,7 +82,7 @@ class Server:
         self.httpd.answer = answer  # type: ignore[attr-defined]
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
     @property
     def port(self) -> int:
@@ -281,8 +281,8 @@ def test_an_api_key_that_cannot_be_sent_is_refused_before_any_request(clean_env,
     message = info.value.message
     assert message.startswith('api_key ')
     assert 'the key is not shown' in message
-    for fragment in ('abc', 'def', 'key', 'X-Injected'):
-        assert fragment not in message.replace('api_key', '').replace('the key is not shown', '')
+    for fragment in (key, 'SG.abc', 'SG.\U0001F511', 'X-Injected', '\u2013', 'abc\\', "'SG"):
+        assert fragment not in message
 
 
 def test_a_header_value_that_cannot_be_sent_is_not_retried_and_not_echoed(clean_env):
