@@ -35,7 +35,7 @@ DEMO_IPS = ["192.0.2.10", "192.0.2.11", "192.0.2.20", "192.0.2.21", "192.0.2.30"
 def bad_keys() -> dict[str, str]:
     return {
         "crlf_key": f"SG.{secrets.token_hex(12)}\r\n{secrets.token_hex(12)}",
-        "lf_key": f"SG.{secrets.token_hex(12)}\n",  # a trailing newline is stripped: this one works... as a wrong key
+        "lf_key": f"SG.{secrets.token_hex(12)}\n",  # a trailing newline is stripped: sent, it is a key SendGrid refuses
         "inner_lf_key": f"SG.{secrets.token_hex(12)}\n{secrets.token_hex(12)}",
         "latin_key": f"SG.{secrets.token_hex(12)}\u2013{secrets.token_hex(12)}",
     }
@@ -46,8 +46,8 @@ def test_an_api_key_that_cannot_be_sent_is_refused_and_never_printed(sg: Harness
     keys = bad_keys()
     tasks = [
         task("crlf module", "sendgrid_ip_info", {"api_key": "{{ crlf_key }}"}, ignore_errors=True),
-        task("inner lf module", "sendgrid_subuser_ips", {"api_key": "{{ inner_lf_key }}", "subuser": "newsletter",
-                                                          "ips": ["192.0.2.31"]}, ignore_errors=True),
+        task("inner lf module", "sendgrid_subuser_ips",
+             {"api_key": "{{ inner_lf_key }}", "subuser": "newsletter", "ips": ["192.0.2.31"]}, ignore_errors=True),
         task("latin module", "sendgrid_ip_pool_info", {"api_key": "{{ latin_key }}"}, ignore_errors=True),
         lookup_task("crlf lookup", {"api_key": Var("crlf_key")}, ignore_errors=True),
         lookup_task("latin lookup", {"api_key": Var("latin_key")}, ignore_errors=True),
@@ -78,8 +78,8 @@ def test_an_api_key_that_cannot_be_sent_is_refused_and_never_printed(sg: Harness
     ("lookup", {"max_retries": -3}, "max_retries must be 0 or more, got -3"),
 ], ids=["timeout-negative", "timeout-zero", "max_retries-negative", "retry_budget-negative", "lookup-timeout",
         "lookup-max_retries"])
-def test_option_values_that_would_crash_a_library_are_clear_errors(sg: Harness, plugin: str, args: dict[str, Any],
-                                                                  fragment: str) -> None:
+def test_option_values_that_would_crash_a_library_are_clear_errors(
+        sg: Harness, plugin: str, args: dict[str, Any], fragment: str) -> None:
     step = (lookup_task("case", args, ignore_errors=True) if plugin == "lookup"
             else task("case", plugin, args, ignore_errors=True))
     run = sg.run(f"option-{plugin}", [step])
@@ -113,7 +113,7 @@ def test_a_redirect_is_an_error_naming_the_host_and_is_not_followed(sg: Harness)
     assert "ips" not in listing or not listing["ips"]
     write = run.failed("subuser ips")
     assert "PUT /v3/subusers/newsletter/ips returned HTTP 307" in write["msg"], write["msg"]
-    puts = [entry for entry in writes(sg.log())]
+    puts = writes(sg.log())
     assert [entry["status"] for entry in puts] == [307], describe(puts)
 
 
