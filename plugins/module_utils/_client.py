@@ -194,20 +194,8 @@ class SendGridClient:
         An API error raised after an attempt whose outcome is unknown (a 5xx, or a connection
         lost once the request was sent) has ``after_unknown_outcome`` set: the first attempt
         may have been applied, which ``_api`` confirms by a read where it knows how.
+        The status of the answer is kept as ``last_status`` (per thread) for the pagination.
         """
-        return self._request(method, path, query, body, idempotent, expect, base_url)[1]
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        query: t.Mapping[str, t.Any] | None = None,
-        body: t.Any = None,
-        idempotent: bool | None = None,
-        expect: Shape | None = None,
-        base_url: str | None = None,
-    ) -> tuple[int, t.Any]:
-        """``request``, returning the status with the body."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in SAFE_METHODS
@@ -232,9 +220,13 @@ class SendGridClient:
         attempt = 0
         retries = 0            # the retries that count against max_retries
         unknown = False        # an attempt so far may have been applied: its outcome is unknown
+        prior_unknown = False  # ... as it stood before the last attempt
         last: HTTPResponse | None = None
         while True:
-            self._wait_at_gate(method, path, deadline, attempt, last, idempotent)
+            if not self._wait_at_gate(deadline):
+                if last is None:
+                    raise self._not_sent_error(method, path)
+                raise self._error(method, path, last, attempt, deadline, idempotent, unknown, prior_unknown)
             attempt += 1
             prior_unknown = unknown
             with self._state_lock:
@@ -261,7 +253,8 @@ class SendGridClient:
             last = response
             self._record_rate_limit(response)
             if 200 <= response.status < 300:
-                return response.status, self._result(method, path, response, expect)
+                self._local.last_status = response.status
+                return self._result(method, path, response, expect)
             if response.status < 400:
                 raise self._unexpected_status(method, path, response)
 
@@ -285,10 +278,7 @@ class SendGridClient:
                         retries += 1
                         self._sleep(wait)
                         continue
-            error = self._error(method, path, response, attempt, deadline, idempotent,
-                                unknown=unknown and method not in READ_METHODS)
-            error.after_unknown_outcome = prior_unknown
-            raise error
+            raise self._error(method, path, response, attempt, deadline, idempotent, unknown, prior_unknown)
 
     def _result(self, method: str, path: str, response: HTTPResponse, expect: Shape | None) -> t.Any:
         if expect is Shape.NONE:
@@ -328,23 +318,23 @@ class SendGridClient:
 
     # ------------------------------------------------------------------ rate limits
 
-    def _wait_at_gate(
-        self, method: str, path: str, deadline: float, attempts: int, last: HTTPResponse | None, idempotent: bool,
-    ) -> None:
-        """Sleep until the shared 429 gate opens; give up when it opens after this request's deadline."""
+    def _wait_at_gate(self, deadline: float) -> bool:
+        """Sleep until the shared 429 gate opens; false (without sleeping) when it opens after ``deadline``."""
         while True:
             with self._state_lock:
                 wait = self._gate_until - self._clock()
-                errors = list(self._gate_errors)
             if wait <= 0:
-                return
+                return True
             if self._clock() + wait > deadline:
-                if last is not None:
-                    raise self._error(method, path, last, attempts, deadline, idempotent)
-                raise SendGridRateLimitError(method, path, 429, errors, sent=False, detail=(
-                    f'an earlier request of this run got HTTP 429 and SendGrid accepts no request before'
-                    f' {wait:.1f} s from now, past the retry budget {self.retry_budget:g} s'))
+                return False
             self._sleep(wait)
+
+    def _not_sent_error(self, method: str, path: str) -> SendGridRateLimitError:
+        with self._state_lock:
+            wait, errors = self._gate_until - self._clock(), list(self._gate_errors)
+        return SendGridRateLimitError(method, path, 429, errors, sent=False, detail=(
+            f'an earlier request of this run got HTTP 429 and SendGrid accepts no request before {wait:.1f} s from'
+            f' now, past the retry budget {self.retry_budget:g} s'))
 
     def _raise_gate(self, wait: float, response: HTTPResponse) -> None:
         errors = self._decode_errors(response)
@@ -432,9 +422,13 @@ class SendGridClient:
 
     def _error(
         self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float, idempotent: bool,
-        unknown: bool = False,
+        unknown: bool = False, prior_unknown: bool = False,
     ) -> SendGridAPIError:
-        """The error for ``response``; ``unknown``: a write whose outcome is unknown (a 5xx, a lost answer)."""
+        """The error for ``response``, the answer to the last of ``attempts``.
+
+        ``unknown``: an attempt may have been applied (a 5xx, an answer lost); ``prior_unknown``: that was
+        so before the last attempt already, which ``after_unknown_outcome`` tells the caller.
+        """
         errors = self._decode_errors(response)
         detail = None
         cls = error_class_for(response.status)
@@ -442,13 +436,15 @@ class SendGridClient:
             spent = max(0.0, self.retry_budget - (deadline - self._clock()))
             detail = (f'gave up after {attempts} attempts in {spent:.1f} s; retry budget {self.retry_budget:g} s,'
                       f' max_retries {self.max_retries}')
-            if cls is SendGridServerError and unknown:
+            if cls is SendGridServerError and unknown and method not in READ_METHODS:
                 detail += ('; it may or may not have been applied (the outcome is unknown):'
                            ' run the task again to converge')
         elif cls is SendGridServerError and not idempotent:
             detail = ('not retried, as this request is not safe to repeat: it may or may not have been applied;'
                       ' run the task again to converge')
-        return cls(method, path, response.status, errors, detail=detail)
+        error = cls(method, path, response.status, errors, detail=detail)
+        error.after_unknown_outcome = prior_unknown
+        return error
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, '********') if self._api_key else text
@@ -479,8 +475,9 @@ class SendGridClient:
         confirming = False    # this read checks whether a short first page was the whole list
         previous: list[t.Any] | None = None
         while True:
-            status, page = self._request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
-                                         expect=shape, base_url=base_url)
+            page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
+                                expect=shape, base_url=base_url)
+            status = self._local.last_status
             if len(page) > limit:
                 raise SendGridUnexpectedResponseError(
                     'GET', path, status, f'{len(page)} items for limit {limit} (offset {offset})')
@@ -524,7 +521,8 @@ class SendGridClient:
             params = {**(query or {}), 'limit': page_size}
             if after_key is not None:
                 params['after_key'] = after_key if isinstance(after_key, str) else json.dumps(after_key)
-            status, page = self._request('GET', path, query=params, expect=shape, base_url=base_url)
+            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
+            status = self._local.last_status
             yield from page['result']
             metadata = page.get('_metadata') or {}
             # The schema nests the key under next_params; one of the spec's examples puts it in _metadata itself.
