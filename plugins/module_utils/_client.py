@@ -7,105 +7,97 @@
 This is a private module_utils file: its API may change at any time.
 
 Knows HTTP the way SendGrid speaks it: bearer auth, the ``on-behalf-of`` header,
-JSON bodies, error decoding into typed exceptions, retries (429 with
-``X-RateLimit-Reset`` in both its forms or ``Retry-After``; 5xx and connection
-errors with exponential backoff and jitter, only for requests that are safe to
-repeat), one time budget for all retries of a call, and the two pagination
-schemes. It does not know any endpoint: that is ``_api``.
+JSON bodies, only 2xx as success (a redirect is an error, never followed), the
+documented shape of a body (``Shape``), error decoding into typed exceptions,
+retries (429 with ``X-RateLimit-Reset`` in both its forms or ``Retry-After``, behind
+one gate shared by every thread; 5xx and connection errors with exponential backoff
+and jitter, only for requests that are safe to repeat), one time budget for all
+retries of a call, and the two pagination schemes. It does not know any endpoint:
+that is ``_api``.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
+import math
 import random
+import re
 import threading
 import time
 import typing as t
 from urllib.parse import quote, urlencode, urlsplit
 
+from ._connection import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BUDGET,
+    DEFAULT_TIMEOUT,
+    REGION_URLS,
+    check_api_key,
+    check_count,
+    check_on_behalf_of,
+    check_region,
+    check_seconds,
+    resolve_base_url,
+    resolve_hosts,
+)
 from ._errors import (
+    SendGridAPIError,
     SendGridConfigError,
+    SendGridInputError,
     SendGridNetworkError,
     SendGridRateLimitError,
     SendGridServerError,
+    SendGridUnexpectedResponseError,
     decode_error_body,
     error_class_for,
+    shorten,
 )
-from ._http import HTTPResponse, RequestsTransport, Transport, TransportError
+from ._http import HTTPResponse, RequestsTransport, Transport, TransportError, is_loopback_host
+from ._shapes import Shape
 
-REGION_URLS = {
-    'global': 'https://api.sendgrid.com',
-    'eu': 'https://api.eu.sendgrid.com',
-}
+# Re-exported: the client is where callers look for these.
+__all__ = [
+    'DEFAULT_MAX_RETRIES', 'DEFAULT_RETRY_BUDGET', 'DEFAULT_TIMEOUT', 'REGION_URLS', 'SendGridClient', 'Shape',
+    'build_path', 'encode_query', 'is_loopback_host', 'resolve_base_url', 'resolve_hosts',
+]
 
 SAFE_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
+READ_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS'))
 RETRYABLE_STATUSES = frozenset((500, 502, 503, 504))
 EPOCH_THRESHOLD = 1_000_000_000  # X-RateLimit-Reset above this is a Unix time, below it a number of seconds
 MAX_RATE_LIMIT_WAIT = 60.0
+MIN_RATE_LIMIT_WAIT = 0.1
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 USER_AGENT = 'mailops.sendgrid/0.1.0'
 
 
-def resolve_base_url(region: str | None = None, api_url: str | None = None) -> str:
-    """Return the base URL to use, validating ``api_url``.
+# ---------------------------------------------------------------------------------------- paths and queries
 
-    ``http://`` is accepted only for loopback hosts (a local emulator); any other
-    host must use ``https://``.
-    """
-    if not api_url:
-        region = region or 'global'
-        if region not in REGION_URLS:
-            raise SendGridConfigError(f'region must be one of {", ".join(sorted(REGION_URLS))}, got {region!r}')
-        return REGION_URLS[region]
-    try:
-        parts = urlsplit(api_url)
-    except ValueError:  # e.g. an unbalanced '[' in the host
-        parts = None
-    if parts is not None and (parts.username or parts.password):
-        raise SendGridConfigError('api_url must not contain credentials; use api_key')
-    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname or not _has_valid_port(parts):
-        raise SendGridConfigError(f'api_url must be an http(s) URL such as https://api.sendgrid.com, got {api_url!r}')
-    if parts.query or parts.fragment:
-        raise SendGridConfigError(f'api_url must not contain a query or fragment, got {api_url!r}')
-    if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
-        raise SendGridConfigError(
-            f'api_url {api_url!r} uses plain http:// for the non-loopback host {parts.hostname!r};'
-            ' only https:// is accepted there (http:// is allowed for 127.0.0.0/8, ::1 and localhost only)')
-    return api_url.rstrip('/')
-
-
-def _has_valid_port(parts: t.Any) -> bool:
-    """False for a non-numeric or out-of-range port (reading ``port`` raises ``ValueError`` then)."""
-    try:
-        return parts.port is None or parts.port >= 0
-    except ValueError:
-        return False
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() in ('localhost', 'localhost.localdomain'):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip('[]')).is_loopback
-    except ValueError:
-        return False
+_PLACEHOLDER = re.compile(r'\{[^{}]*\}')
 
 
 def build_path(template: str, *segments: t.Any) -> str:
-    """Fill the ``{}`` placeholders of ``template`` with percent-encoded path segments.
+    """Fill the placeholders of ``template`` (``{}`` or the spec's ``{name}``) with percent-encoded segments.
 
-    A space becomes ``%20`` (never ``+``) and ``/`` inside a segment is encoded, so a
-    pool named ``a/b`` cannot escape its path segment.
+    A space becomes ``%20`` (never ``+``) and ``/`` inside a segment is encoded, so a pool
+    named ``a/b`` cannot escape its path segment. ``.`` and ``..`` are refused
+    (``SendGridInputError``): HTTP libraries and servers resolve them even percent-encoded.
     """
-    return template.format(*(_quote_segment(segment) for segment in segments))
+    values = iter(segments)
+    count = len(_PLACEHOLDER.findall(template))
+    if count != len(segments):
+        raise ValueError(f'{template} takes {count} path segment(s), got {len(segments)}')
+    return _PLACEHOLDER.sub(lambda match: _quote_segment(next(values)), template)
 
 
 def _quote_segment(segment: t.Any) -> str:
-    encoded = quote(str(segment), safe='')
-    # '.' and '..' would be resolved as dot segments (requests does), leaving the path segment.
-    return encoded.replace('.', '%2E') if encoded in ('.', '..') else encoded
+    text = str(segment)
+    if text in ('.', '..'):
+        raise SendGridInputError(
+            f"{text!r} cannot be used as a path segment: '.' and '..' would be resolved away on the way to"
+            ' SendGrid, and the request would reach another resource')
+    return quote(text, safe='')
 
 
 def encode_query(params: t.Mapping[str, t.Any] | None) -> str:
@@ -122,33 +114,45 @@ def encode_query(params: t.Mapping[str, t.Any] | None) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
+# ---------------------------------------------------------------------------------------- the client
+
 class SendGridClient:
-    """Talks JSON to the SendGrid v3 API. Every module and plugin uses one of these."""
+    """Talks JSON to the SendGrid v3 API. Every module and plugin uses one of these.
+
+    ``region`` and ``global_base_url`` tell where the operations served only by
+    ``api.sendgrid.com`` go (``_api`` decides which ones those are): with ``region='global'``
+    the global host is ``base_url`` itself unless given; with ``region='eu'`` it is
+    ``global_base_url``, and ``None`` means unknown (``api_url`` taken as the EU host).
+    """
 
     def __init__(
         self,
         api_key: str,
         base_url: str = REGION_URLS['global'],
         on_behalf_of: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        retry_budget: float = 120.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int | None = DEFAULT_MAX_RETRIES,
+        retry_budget: float | None = DEFAULT_RETRY_BUDGET,
         validate_certs: bool = True,
         transport: Transport | None = None,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
         wall_clock: t.Callable[[], float] = time.time,
         jitter: t.Callable[[float, float], float] = random.uniform,
+        region: str | None = 'global',
+        global_base_url: str | None = None,
     ) -> None:
-        if not api_key or not str(api_key).strip():
-            raise SendGridConfigError(
-                'no SendGrid API key: set the api_key option or the SENDGRID_API_KEY environment variable')
-        self._api_key = str(api_key).strip()
+        self._api_key = check_api_key(api_key)
+        self.on_behalf_of = check_on_behalf_of(on_behalf_of)
+        self.timeout = check_seconds('timeout', timeout, DEFAULT_TIMEOUT, allow_zero=False)
+        self.max_retries = check_count('max_retries', max_retries, DEFAULT_MAX_RETRIES)
+        self.retry_budget = check_seconds('retry_budget', retry_budget, DEFAULT_RETRY_BUDGET, allow_zero=True)
+        self.region = check_region(region)
         self.base_url = base_url.rstrip('/')
-        self.on_behalf_of = on_behalf_of
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.retry_budget = retry_budget
+        if global_base_url:
+            self.global_base_url: str | None = global_base_url.rstrip('/')
+        else:
+            self.global_base_url = self.base_url if self.region == 'global' else None
         self.transport = transport if transport is not None else RequestsTransport(validate_certs=validate_certs)
         self._sleep = sleep
         self._clock = clock
@@ -159,8 +163,12 @@ class SendGridClient:
         # Last X-RateLimit-Remaining seen, and its X-RateLimit-Reset as a wall-clock time (see wait_for_rate_limit).
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset_at: float | None = None
+        # The shared 429 gate: no request of any thread is sent before this monotonic time.
+        self._gate_until = 0.0
+        self._gate_errors: list[dict[str, t.Any]] = []
         self._state_lock = threading.Lock()       # counters and rate-limit state: one client serves many threads
-        self._rate_limit_gate = threading.Lock()  # one thread sleeps for a spent rate limit, the others queue
+        self._rate_limit_gate = threading.Lock()  # wait_for_rate_limit: one thread sleeps, the others queue
+        self._local = threading.local()           # per thread: seconds already waited for the next request
 
     # ------------------------------------------------------------------ requests
 
@@ -171,18 +179,27 @@ class SendGridClient:
         query: t.Mapping[str, t.Any] | None = None,
         body: t.Any = None,
         idempotent: bool | None = None,
+        expect: Shape | None = None,
+        base_url: str | None = None,
     ) -> t.Any:
         """Send one API call and return the decoded JSON body (``None`` for an empty body).
 
         ``path`` must already be encoded (see ``build_path``). ``idempotent`` says whether
         the call may be repeated after a 5xx or a connection error that happened once the
         request was sent; it defaults to true for GET, PUT and DELETE, false otherwise.
-        A 429 is always retried, as SendGrid did not process the request.
+        A 429 is always retried, as SendGrid did not process the request. ``expect`` is the
+        documented shape of a 2xx body (``SendGridUnexpectedResponseError`` if it lacks it).
+        ``base_url`` sends this call to another host than ``self.base_url``.
+
+        An API error raised after an attempt whose outcome is unknown (a 5xx, or a connection
+        lost once the request was sent) has ``after_unknown_outcome`` set: the first attempt
+        may have been applied, which ``_api`` confirms by a read where it knows how.
+        The status of the answer is kept as ``last_status`` (per thread) for the pagination.
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in SAFE_METHODS
-        url = self.base_url + path
+        url = (base_url or self.base_url).rstrip('/') + path
         encoded_query = encode_query(query)
         if encoded_query:
             url += '?' + encoded_query
@@ -198,46 +215,142 @@ class SendGridClient:
             headers['Content-Type'] = 'application/json'
             payload = json.dumps(body).encode('utf-8')
 
-        deadline = self._clock() + self.retry_budget
+        # Time this thread already spent waiting for this request (wait_for_rate_limit) counts against its budget.
+        deadline = self._clock() - self._local.__dict__.pop('waited', 0.0) + self.retry_budget
         attempt = 0
+        retries = 0            # the retries that count against max_retries
+        unknown = False        # an attempt so far may have been applied: its outcome is unknown
+        prior_unknown = False  # ... as it stood before the last attempt
+        last: HTTPResponse | None = None
         while True:
+            if not self._wait_at_gate(deadline):
+                if last is None:
+                    raise self._not_sent_error(method, path)
+                raise self._error(method, path, last, attempt, deadline, idempotent, unknown, prior_unknown)
             attempt += 1
+            prior_unknown = unknown
             with self._state_lock:
                 self.request_count += 1
-                if method != 'GET':
+                if method not in READ_METHODS:
                     self.write_count += 1
             try:
                 response = self.transport.send(method, url, headers, payload, self.timeout)
             except TransportError as exc:
+                if exc.invalid_request:
+                    raise SendGridConfigError(f'{method} {path} cannot be sent: {self._redact(exc.reason)}') from None
+                unknown = unknown or exc.request_sent
                 retry_allowed = exc.retryable and (idempotent or not exc.request_sent)
-                if retry_allowed and attempt <= self.max_retries:
-                    wait = self._backoff(attempt)
+                if retry_allowed and retries < self.max_retries:
+                    wait = self._backoff(retries + 1)
                     if self._clock() + wait <= deadline:
+                        retries += 1
                         self._sleep(wait)
                         continue
                 raise SendGridNetworkError(
                     method, path, self._redact(exc.reason),
-                    outcome_unknown=exc.request_sent and not idempotent) from None
+                    outcome_unknown=unknown and method not in READ_METHODS) from None
 
+            last = response
             self._record_rate_limit(response)
+            if 200 <= response.status < 300:
+                self._local.last_status = response.status
+                return self._result(method, path, response, expect)
             if response.status < 400:
-                return self._decode(method, path, response)
+                raise self._unexpected_status(method, path, response)
 
-            wait = self._retry_wait(response, attempt, idempotent)
-            if wait is not None and attempt <= self.max_retries and self._clock() + wait <= deadline:
-                self._sleep(wait)
-                continue
-            raise self._error(method, path, response, attempt, deadline, idempotent)
+            if response.status == 429:
+                wait, announced = self._rate_limit_wait(response, retries + 1)
+                if announced:
+                    # The server said when to come back: every thread waits at the gate (at the top of the
+                    # loop), and this retry does not count against max_retries; the time budget bounds it.
+                    self._raise_gate(wait, response)
+                    if self._clock() + wait <= deadline:
+                        continue
+                elif retries < self.max_retries and self._clock() + wait <= deadline:
+                    retries += 1
+                    self._sleep(wait)
+                    continue
+            else:
+                unknown = unknown or response.status >= 500
+                if response.status in RETRYABLE_STATUSES and idempotent and retries < self.max_retries:
+                    wait = self._backoff(retries + 1)
+                    if self._clock() + wait <= deadline:
+                        retries += 1
+                        self._sleep(wait)
+                        continue
+            raise self._error(method, path, response, attempt, deadline, idempotent, unknown, prior_unknown)
 
-    def _retry_wait(self, response: HTTPResponse, attempt: int, idempotent: bool) -> float | None:
-        if response.status == 429:
-            return self._rate_limit_wait(response, attempt)
-        if response.status in RETRYABLE_STATUSES and idempotent:
-            return self._backoff(attempt)
-        return None
+    def _result(self, method: str, path: str, response: HTTPResponse, expect: Shape | None) -> t.Any:
+        if expect is Shape.NONE:
+            return None
+        empty = not response.body or not response.body.strip()
+        body = None
+        if not empty:
+            try:
+                body = json.loads(response.body.decode('utf-8'))
+            except ValueError:  # UnicodeDecodeError is a ValueError
+                raise SendGridUnexpectedResponseError(
+                    method, path, response.status, 'the body is not valid JSON') from None
+        if expect is not None:
+            problem = expect.problem(body, empty)
+            if problem:
+                raise SendGridUnexpectedResponseError(method, path, response.status, self._redact(problem))
+        return body
 
-    def _rate_limit_wait(self, response: HTTPResponse, attempt: int) -> float:
-        """Seconds to wait before retrying a 429, from the headers SendGrid sent."""
+    def _unexpected_status(self, method: str, path: str, response: HTTPResponse) -> SendGridUnexpectedResponseError:
+        status = response.status
+        host = None
+        if 300 <= status < 400:
+            location = response.header('Location')
+            if not location:
+                problem = 'a redirect without a Location, not followed'
+            else:
+                try:
+                    host = urlsplit(location.strip()).hostname
+                except ValueError:
+                    host = None
+                target = shorten(self._redact(host), 100) if host else 'the same host'
+                problem = (f'a redirect to {target}, not followed (the API key is never sent elsewhere);'
+                           ' check api_url and region')
+        else:
+            problem = 'not a success status'
+        return SendGridUnexpectedResponseError(method, path, status, problem, location_host=host)
+
+    # ------------------------------------------------------------------ rate limits
+
+    def _wait_at_gate(self, deadline: float) -> bool:
+        """Sleep until the shared 429 gate opens; false (without sleeping) when it opens after ``deadline``."""
+        while True:
+            with self._state_lock:
+                wait = self._gate_until - self._clock()
+            if wait <= 0:
+                return True
+            if self._clock() + wait > deadline:
+                return False
+            self._sleep(wait)
+
+    def _not_sent_error(self, method: str, path: str) -> SendGridRateLimitError:
+        with self._state_lock:
+            wait, errors = self._gate_until - self._clock(), list(self._gate_errors)
+        return SendGridRateLimitError(method, path, 429, errors, sent=False, detail=(
+            f'an earlier request of this run got HTTP 429 and SendGrid accepts no request before {wait:.1f} s from'
+            f' now, past the retry budget {self.retry_budget:g} s'))
+
+    def _raise_gate(self, wait: float, response: HTTPResponse) -> None:
+        errors = self._decode_errors(response)
+        with self._state_lock:
+            until = self._clock() + wait
+            if until > self._gate_until:
+                self._gate_until = until
+                self._gate_errors = errors
+
+    def _rate_limit_wait(self, response: HTTPResponse, retry: int) -> tuple[float, bool]:
+        """Seconds to wait before retrying a 429, and whether the server announced them.
+
+        Announced: ``X-RateLimit-Reset`` (a Unix time or seconds) or ``Retry-After`` in the
+        future. Otherwise (no header, unreadable, now or past): a backoff wait that counts
+        against ``max_retries``, never a hot loop.
+        """
         wait: float | None = None
         reset = _parse_number(response.header('X-RateLimit-Reset'))
         if reset is not None:
@@ -246,9 +359,10 @@ class SendGridClient:
         if retry_after is not None:
             wait = max(wait or 0.0, retry_after)
         if wait is None:
-            wait = self._backoff(attempt)
-        # A reset in the past or right now: wait a little rather than hammering the API.
-        return min(max(wait, 0.1), MAX_RATE_LIMIT_WAIT)
+            return min(max(self._backoff(retry), MIN_RATE_LIMIT_WAIT), MAX_RATE_LIMIT_WAIT), False
+        if wait <= 0:
+            return MIN_RATE_LIMIT_WAIT, False
+        return min(max(wait, MIN_RATE_LIMIT_WAIT), MAX_RATE_LIMIT_WAIT), True
 
     def _record_rate_limit(self, response: HTTPResponse) -> None:
         remaining = _parse_number(response.header('X-RateLimit-Remaining'))
@@ -262,32 +376,39 @@ class SendGridClient:
             self.rate_limit_reset_at = reset
 
     def wait_for_rate_limit(self) -> float:
-        """Call before starting a new request: when the last response said no request remains
+        """Call before starting a new write: when the last response said no request remains
         (``X-RateLimit-Remaining: 0``), sleep until its ``X-RateLimit-Reset`` (at most 60 s).
 
-        Returns the seconds slept. Thread-safe: one caller sleeps while the others queue behind
-        it, then go on; the spent reading is dropped so that nobody waits twice for one reset.
+        The time spent here (queueing included) counts against the retry budget of the next
+        request this thread sends; a wait longer than the whole budget is not slept (the
+        request goes out at once and its own answer decides). Returns the seconds slept.
+        Thread-safe: one caller sleeps while the others queue behind it, then go on; the spent
+        reading is dropped so that nobody waits twice for one reset. A 429 needs no call: the
+        shared gate inside ``request`` makes every thread wait for its announced reset.
         """
+        started = self._clock()
+        slept = 0.0
         with self._rate_limit_gate:
             with self._state_lock:
                 remaining, reset_at = self.rate_limit_remaining, self.rate_limit_reset_at
-                if remaining is None or remaining > 0:
-                    return 0.0
-                self.rate_limit_remaining = None
-            wait = 0.0 if reset_at is None else min(reset_at - self._wall_clock(), MAX_RATE_LIMIT_WAIT)
-            if wait <= 0:
-                return 0.0
-            self._sleep(wait)
-            return wait
+                spent = remaining is not None and remaining <= 0
+                if spent:
+                    self.rate_limit_remaining = None
+            wait = 0.0 if not spent or reset_at is None else min(reset_at - self._wall_clock(), MAX_RATE_LIMIT_WAIT)
+            if 0 < wait <= self.retry_budget:
+                self._sleep(wait)
+                slept = wait
+        self._local.waited = self._local.__dict__.get('waited', 0.0) + (self._clock() - started)
+        return slept
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: between half and all of base * 2^(attempt-1), capped."""
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
+    def _backoff(self, retry: int) -> float:
+        """Exponential backoff with jitter: between half and all of base * 2^(retry-1), capped."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (retry - 1)))
         return self._jitter(ceiling / 2, ceiling)
 
-    def _error(
-        self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float, idempotent: bool,
-    ) -> Exception:
+    # ------------------------------------------------------------------ errors
+
+    def _decode_errors(self, response: HTTPResponse) -> list[dict[str, t.Any]]:
         # Redact before decoding: the text may be cut to 500 characters, which could cut the key in two.
         text = self._redact(response.body.decode('utf-8', errors='replace'))
         try:
@@ -297,25 +418,33 @@ class SendGridClient:
         errors = decode_error_body(body, text)
         for item in errors:
             item['message'] = self._redact(item['message'])
+        return errors
+
+    def _error(
+        self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float, idempotent: bool,
+        unknown: bool = False, prior_unknown: bool = False,
+    ) -> SendGridAPIError:
+        """The error for ``response``, the answer to the last of ``attempts``.
+
+        ``unknown``: an attempt may have been applied (a 5xx, an answer lost); ``prior_unknown``: that was
+        so before the last attempt already, which ``after_unknown_outcome`` tells the caller.
+        """
+        errors = self._decode_errors(response)
         detail = None
         cls = error_class_for(response.status)
         if cls is SendGridRateLimitError or (cls is SendGridServerError and attempts > 1):
             spent = max(0.0, self.retry_budget - (deadline - self._clock()))
             detail = (f'gave up after {attempts} attempts in {spent:.1f} s; retry budget {self.retry_budget:g} s,'
                       f' max_retries {self.max_retries}')
+            if cls is SendGridServerError and unknown and method not in READ_METHODS:
+                detail += ('; it may or may not have been applied (the outcome is unknown):'
+                           ' run the task again to converge')
         elif cls is SendGridServerError and not idempotent:
             detail = ('not retried, as this request is not safe to repeat: it may or may not have been applied;'
                       ' run the task again to converge')
-        return cls(method, path, response.status, errors, detail=detail)
-
-    def _decode(self, method: str, path: str, response: HTTPResponse) -> t.Any:
-        if not response.body or not response.body.strip():
-            return None
-        try:
-            return json.loads(response.body.decode('utf-8'))
-        except ValueError:
-            raise SendGridServerError(method, path, response.status, [
-                {'field': None, 'message': 'response body is not valid JSON'}]) from None
+        error = cls(method, path, response.status, errors, detail=detail)
+        error.after_unknown_outcome = prior_unknown
+        return error
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, '********') if self._api_key else text
@@ -323,36 +452,89 @@ class SendGridClient:
     # ------------------------------------------------------------------ pagination
 
     def iter_offset_pages(
-        self, path: str, query: t.Mapping[str, t.Any] | None = None, page_size: int = 500,
+        self,
+        path: str,
+        query: t.Mapping[str, t.Any] | None = None,
+        page_size: int = 500,
+        expect: Shape | None = None,
+        base_url: str | None = None,
     ) -> t.Iterator[t.Any]:
-        """Items of a limit/offset list (bare JSON array); stops on a short page."""
-        offset = 0
+        """Items of a limit/offset list (a bare JSON array per page, ``expect`` checks each).
+
+        The server may serve fewer items than the limit asked (a cap of its own), so a short
+        page ends the list only once the server has shown it serves pages of that size: when
+        the first page comes back short but not empty, one more page is read at
+        ``offset=len(page)``, ``limit=len(page)`` (offset stays a multiple of limit). So a
+        server serving 100 when asked 500 still yields every item, for at most one extra read.
+        A server that answers that read with the same page ignores ``offset`` and holds no more;
+        the same page again after a full one is an error (the listing could not be complete).
+        """
+        shape = expect or Shape.list_of()
+        limit, offset = page_size, 0
+        full = False          # a page of `limit` items came back: the server serves pages of this size
+        confirming = False    # this read checks whether a short first page was the whole list
+        previous: list[t.Any] | None = None
         while True:
-            page = self.request('GET', path, query={**(query or {}), 'limit': page_size, 'offset': offset})
-            items = page if isinstance(page, list) else []
-            yield from items
-            if len(items) < page_size:
+            page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
+                                expect=shape, base_url=base_url)
+            status = self._local.last_status
+            if len(page) > limit:
+                raise SendGridUnexpectedResponseError(
+                    'GET', path, status, f'{len(page)} items for limit {limit} (offset {offset})')
+            if page and page == previous:
+                if confirming:
+                    return
+                raise SendGridUnexpectedResponseError(
+                    'GET', path, status, f'the same page again for offset {offset}: the server ignores offset,'
+                    ' so the listing cannot be complete')
+            yield from page
+            if not page or (len(page) < limit and full):
                 return
-            offset += page_size
+            if len(page) < limit:
+                # The first page came back short: the server may cap the limit at len(page).
+                limit = len(page)
+                confirming = True
+            else:
+                confirming = False
+            full = True
+            offset += limit
+            previous = page
 
     def iter_cursor_pages(
-        self, path: str, query: t.Mapping[str, t.Any] | None = None, page_size: int = 100,
+        self,
+        path: str,
+        query: t.Mapping[str, t.Any] | None = None,
+        page_size: int = 100,
+        expect: Shape | None = None,
+        base_url: str | None = None,
     ) -> t.Iterator[t.Any]:
-        """Items of an ``after_key`` list (``{"result": [...], "_metadata": {"next_params": ...}}``)."""
-        after_key = None
-        seen_keys: set[str] = set()
+        """Items of an ``after_key`` list (``{"result": [...], "_metadata": {"next_params": ...}}``).
+
+        The key is passed back exactly as received (a string stays that string); the list ends
+        when no key comes back. A key that comes back a second time is an error: the listing
+        would never end, or would silently stop short.
+        """
+        shape = expect or Shape.cursor_of()
+        after_key: t.Any = None
+        seen: set[str] = set()
         while True:
             params = {**(query or {}), 'limit': page_size}
             if after_key is not None:
-                params['after_key'] = after_key
-            page = self.request('GET', path, query=params) or {}
-            yield from page.get('result') or []
+                params['after_key'] = after_key if isinstance(after_key, str) else json.dumps(after_key)
+            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
+            status = self._local.last_status
+            yield from page['result']
             metadata = page.get('_metadata') or {}
             # The schema nests the key under next_params; one of the spec's examples puts it in _metadata itself.
             after_key = (metadata.get('next_params') or {}).get('after_key', metadata.get('after_key'))
-            if after_key in (None, '') or str(after_key) in seen_keys:
+            if after_key is None or after_key == '':
                 return
-            seen_keys.add(str(after_key))
+            marker = json.dumps(after_key)
+            if marker in seen:
+                raise SendGridUnexpectedResponseError(
+                    'GET', path, status, f'the after_key {shorten(repr(after_key), 80)} again: the listing would'
+                    ' never end')
+            seen.add(marker)
 
     def close(self) -> None:
         self.transport.close()
@@ -362,6 +544,7 @@ def _parse_number(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value.strip())
+        number = float(value.strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None

@@ -45,11 +45,11 @@ def fault_task(fault: dict) -> dict:
 
 
 def test_429_storm_with_epoch_reset_waits_until_the_announced_time(sg: Harness) -> None:
-    # The play computes the reset time (4 to 5 s ahead) just before the module task, whose first request comes
-    # about 1 to 2 s later; the emulator's log keeps the header the fault sent.
+    # The play computes the reset time (7 to 8 s ahead) when it starts the task that queues the fault; the module's
+    # first request comes 2 to 5 s later on a busy machine. The emulator's log keeps the header the fault sent.
     fault = {"method": "GET", "path": POOLS, "count": 3, "action": "status", "status": 429,
              "headers": {"X-RateLimit-Remaining": "0",
-                         "X-RateLimit-Reset": "{{ (now().timestamp() | round(0, 'ceil') | int) + 4 }}"}}
+                         "X-RateLimit-Reset": "{{ (now().timestamp() | round(0, 'ceil') | int) + 7 }}"}}
     run = sg.run("429-epoch", [fault_task(fault), task("pool info", "sendgrid_ip_pool_info")])
 
     result = run.ok("pool info")
@@ -75,8 +75,9 @@ def test_429_storm_with_delta_reset_waits_between_every_attempt(sg: Harness) -> 
     assert [(entry["username"], entry["ips"]) for entry in result["subusers"]] == [
         ("newsletter", ["192.0.2.20", "192.0.2.21"])]
     calls = to_path(sg.log(), "GET", SUBUSERS)
-    assert [call["status"] for call in calls] == [429, 429, 429, 200], describe(calls)
-    assert all(gap >= 1.0 - CLOCK_SLACK for gap in gaps(calls)), gaps(calls)
+    # then one more read confirms the short list (the server may cap the limit asked)
+    assert [call["status"] for call in calls] == [429, 429, 429, 200, 200], describe(calls)
+    assert all(gap >= 1.0 - CLOCK_SLACK for gap in gaps(calls[:4])), gaps(calls)
     assert calls[-1]["time"] - calls[0]["time"] >= 3.0 - CLOCK_SLACK
     assert run.elapsed >= 3.0
 
@@ -89,8 +90,9 @@ def test_429_storm_with_retry_after_in_the_lookup(sg: Harness) -> None:
 
     assert run.ok("free ips")["ansible_facts"]["lookup_result"] == ["192.0.2.11", "192.0.2.31", "192.0.2.32"]
     calls = to_path(sg.log(), "GET", IPS)
-    assert [call["status"] for call in calls] == [429, 429, 429, 200], describe(calls)
-    assert all(gap >= 1.0 - CLOCK_SLACK for gap in gaps(calls)), gaps(calls)
+    # then one more read confirms the short list (the server may cap the limit asked)
+    assert [call["status"] for call in calls] == [429, 429, 429, 200, 200], describe(calls)
+    assert all(gap >= 1.0 - CLOCK_SLACK for gap in gaps(calls[:4])), gaps(calls)
     assert run.elapsed >= 3.0
 
 

@@ -1,9 +1,10 @@
-"""HTTP 5xx and dropped connections: reads are retried; a non-idempotent write is not repeated.
+"""HTTP 5xx and dropped connections: reads are retried; so are creating a pool and starting a warmup.
 
 A read (GET) that gets a 500/502/503 or a dropped connection is retried with backoff and the task
-succeeds.  A POST that creates something (an IP pool, a warmup) and gets a 503 or a dropped
-connection is sent exactly once: the task fails, and running the play again converges without
-losing or duplicating anything.
+succeeds. A POST that creates something (an IP pool, a warmup) and gets a 503 or a dropped
+connection before SendGrid applied it is sent again (SendGrid refuses a duplicate, so repeating
+is safe; tests/faults/test_outcome_unknown.py covers a fault after the write was applied): the
+task succeeds, running it again changes nothing, and nothing is lost or duplicated.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from faults_support import (  # noqa: E402  pylint: disable=wrong-import-positio
 )
 
 DEMO_POOLS = {"marketing": ["192.0.2.20"], "transactional": ["192.0.2.10", "192.0.2.11"]}
+# Limit/offset lists: a short page is confirmed by one more read (the server may cap the limit asked).
+OFFSET_LISTS = ("/v3/ips", "/v3/subusers")
 # The client's backoff: attempt n waits between half and all of 0.5 * 2^(n-1) seconds.
 MIN_BACKOFF = (0.25, 0.5)
 
@@ -79,7 +82,8 @@ def test_failed_reads_are_retried_with_backoff(sg: Harness, read_task: dict[str,
     log = sg.log()
     calls = to_path(log, "GET", path)
     expected = fault.get("status")  # None: the connection was dropped
-    assert [call["status"] for call in calls] == [expected, expected, 200], describe(calls)
+    confirmation = [200] if path in OFFSET_LISTS else []
+    assert [call["status"] for call in calls] == [expected, expected, 200, *confirmation], describe(calls)
     assert all(call["fault"] for call in calls[:2])
     gaps = [later["time"] - earlier["time"] for earlier, later in zip(calls, calls[1:])]
     assert all(gap >= minimum - CLOCK_SLACK for gap, minimum in zip(gaps, MIN_BACKOFF)), gaps
@@ -101,38 +105,29 @@ WRITES = [
     pytest.param(WARMUP_START, "/v3/ips/warmup", id="warmup-start"),
 ]
 FAULTS = [
-    pytest.param({"action": "status", "status": 503}, "HTTP 503", id="503"),
-    pytest.param({"action": "drop"}, "the outcome is unknown", id="drop"),
+    pytest.param({"action": "status", "status": 503}, id="503"),
+    pytest.param({"action": "drop"}, id="drop"),
 ]
 
 
-@pytest.mark.parametrize(("fault", "fragment"), FAULTS)
+@pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize(("write_task", "path"), WRITES)
-def test_non_idempotent_write_is_not_repeated_and_a_rerun_converges(
-        sg: Harness, write_task: dict[str, Any], path: str, fault: dict[str, Any], fragment: str) -> None:
+def test_a_create_that_failed_before_it_was_applied_is_repeated_and_converges(
+        sg: Harness, write_task: dict[str, Any], path: str, fault: dict[str, Any]) -> None:
     before = sg.state()
     sg.add_fault(method="POST", path=path, count=1, when="before", **fault)
     tasks = [write_task, {**write_task, "name": "apply again"}]
 
-    first = sg.run("write-fault", tasks)
-    failure = first.failed("apply")
-    assert fragment in failure["msg"] and f"POST {path}" in failure["msg"], failure["msg"]
-    if fault["action"] == "drop":
-        assert failure["outcome_unknown"] is True
-    posts = to_path(sg.log(), "POST", path)
-    assert len(posts) == 1, describe(posts)
-    assert posts[0]["fault"] is not None
-    assert sg.state() == before  # the fault came before the emulator applied anything
-    assert TRACEBACK not in first.output
-
-    sg.clear_log()
-    second = sg.run("write-rerun", tasks)
-    assert second.ok("apply")["changed"] is True
-    assert second.ok("apply again")["changed"] is False
+    run = sg.run("write-fault", tasks)
+    assert run.ok("apply")["changed"] is True
+    assert run.ok("apply again")["changed"] is False
     log = sg.log()
-    assert len(to_path(log, "POST", path)) == 1
-    assert len(writes(log)) == 1, describe(writes(log))
-    assert not writes(second.requests_during("apply again", log))
+    posts = to_path(log, "POST", path)
+    # the faulty attempt (not applied), then the repeat that applied it; nothing more
+    assert [call["fault"] is not None for call in posts] == [True, False], describe(posts)
+    assert len(writes(log)) == 2, describe(writes(log))
+    assert not writes(run.requests_during("apply again", log))
+    assert TRACEBACK not in run.output
 
     after = sg.state()
     if path == "/v3/send_ips/pools":
