@@ -354,6 +354,30 @@ class SendGridClient:
                 return
             seen_keys.add(str(after_key))
 
+    def iter_marker_pages(
+        self, path: str, query: t.Mapping[str, t.Any] | None = None, page_size: int = 100,
+    ) -> t.Iterator[t.Any]:
+        """Items of a list whose ``offset`` is the last item already read (``{"result": [...], "pages": {"last"}}``).
+
+        The partner IP provisioning list works this way: the next page starts after ``pages.last``. A page
+        shorter than ``page_size`` is not taken as the last one (the server may cap the limit lower); the list
+        ends on an empty page, a page without ``pages.last``, or a ``last`` already seen.
+        """
+        marker = None
+        seen: set[str] = set()
+        while True:
+            params = {**(query or {}), 'limit': page_size}
+            if marker is not None:
+                params['offset'] = marker
+            page = self.request('GET', path, query=params)
+            page = page if isinstance(page, dict) else {}
+            items = page.get('result') or []
+            yield from items
+            marker = (page.get('pages') or {}).get('last')
+            if not items or marker in (None, '') or str(marker) in seen:
+                return
+            seen.add(str(marker))
+
     def close(self) -> None:
         self.transport.close()
 
