@@ -10,6 +10,7 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_subuser_info
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.capture_warnings import captured_warnings
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
@@ -24,12 +25,15 @@ IPS = [
     {'ip': '192.0.2.11', 'subusers': [], 'pools': [], 'warmup': False, 'start_date': None},
     {'ip': '192.0.2.12', 'subusers': ['dormant'], 'pools': [], 'warmup': False, 'start_date': None},
 ]
+# GET /v3/subusers/reputations: dormant has none; ghost is no subuser of the listing.
+REPUTATIONS = [{'username': 'shop-eu', 'reputation': 99}, {'username': 'newsletter', 'reputation': 95.2},
+               {'username': 'ghost', 'reputation': 12}]
 SHOP = {'username': 'shop-eu', 'id': 1001, 'email': 'shop@example.com', 'disabled': False, 'region': 'eu',
-        'ips': ['192.0.2.9', '192.0.2.10']}
+        'ips': ['192.0.2.9', '192.0.2.10'], 'reputation': 99.0}
 NEWSLETTER = {'username': 'newsletter', 'id': 1002, 'email': 'news@example.com', 'disabled': False,
-              'region': 'global', 'ips': ['192.0.2.10']}
+              'region': 'global', 'ips': ['192.0.2.10'], 'reputation': 95.2}
 DORMANT = {'username': 'dormant', 'id': 1003, 'email': 'dormant@example.com', 'disabled': True, 'region': 'eu',
-           'ips': ['192.0.2.12']}
+           'ips': ['192.0.2.12'], 'reputation': None}
 
 
 def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
@@ -42,11 +46,13 @@ def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_every_subuser_with_its_ips_in_two_requests(check_mode):
-    result, calls, code = run({}, (200, SUBUSERS), (200, IPS), check_mode=check_mode)
+def test_every_subuser_with_its_ips_and_reputation_in_three_requests(check_mode):
+    result, calls, code = run({}, (200, SUBUSERS), (200, IPS), (200, REPUTATIONS), check_mode=check_mode)
     assert code == 0
     assert result['changed'] is False
-    assert [(call.method, call.path) for call in calls] == [('GET', '/v3/subusers'), ('GET', '/v3/ips')]
+    assert [(call.method, call.path) for call in calls] == [
+        ('GET', '/v3/subusers'), ('GET', '/v3/ips'), ('GET', '/v3/subusers/reputations')]
+    assert calls[2].query == {}
     assert calls[0].query == {'include_region': 'true', 'limit': '500', 'offset': '0'}
     assert calls[1].query == {'limit': '500', 'offset': '0'}
     assert result['subusers'] == [DORMANT, NEWSLETTER, SHOP]
@@ -56,13 +62,14 @@ def test_every_subuser_with_its_ips_in_two_requests(check_mode):
 def test_username_filter_is_exact():
     # Whatever the API's username query matches, only the exact username is returned.
     result, calls, _code = run({'username': 'shop-eu'},
-                               (200, [SUBUSERS[0], {**SUBUSERS[1], 'username': 'shop-eu-2'}]), (200, IPS))
+                               (200, [SUBUSERS[0], {**SUBUSERS[1], 'username': 'shop-eu-2'}]), (200, IPS),
+                               (200, REPUTATIONS))
     assert calls[0].query['username'] == 'shop-eu'
-    assert len(calls) == 2
+    assert len(calls) == 3
     assert result['subusers'] == [SHOP]
 
 
-def test_unknown_username_gives_an_empty_list_without_reading_ips():
+def test_unknown_username_gives_an_empty_list_without_reading_ips_or_reputations():
     result, calls, code = run({'username': 'nobody'}, (200, []))
     assert code == 0
     assert result['subusers'] == []
@@ -77,17 +84,17 @@ def test_unknown_username_gives_an_empty_list_without_reading_ips():
     ({'subuser_region': 'eu', 'disabled': False}, [SHOP]),
 ])
 def test_filters(args, expected):
-    result, calls, _code = run(args, (200, SUBUSERS), (200, IPS))
+    result, calls, _code = run(args, (200, SUBUSERS), (200, IPS), (200, REPUTATIONS))
     assert result['subusers'] == expected
-    assert len(calls) == 2
+    assert len(calls) == 3
 
 
 def test_missing_region_is_null_and_no_ips_is_empty():
     result, _calls, _code = run({},
                                 (200, [{'username': 'solo', 'id': 7, 'email': 'solo@example.com', 'disabled': False}]),
-                                (200, IPS))
+                                (200, IPS), (200, []))
     assert result['subusers'] == [{'username': 'solo', 'id': 7, 'email': 'solo@example.com', 'disabled': False,
-                                   'region': None, 'ips': []}]
+                                   'region': None, 'ips': [], 'reputation': None}]
 
 
 def test_api_error_is_reported():
@@ -95,3 +102,32 @@ def test_api_error_is_reported():
     assert code == 1
     assert result['status'] == 401 and result['path'] == '/v3/subusers'
     assert 'authorization required' in result['msg']
+
+
+@pytest.mark.parametrize('status, message', [
+    (401, 'missing required scope: subusers.reputations.read'),
+    (403, 'you dont have permission to access this resource'),
+    (404, 'not found'),
+])
+def test_reputations_that_cannot_be_read_are_null_with_a_warning(status, message):
+    with captured_warnings() as warnings:
+        result, _calls, code = run({}, (200, SUBUSERS), (200, IPS),
+                                   (status, {'errors': [{'field': None, 'message': message}]}))
+    assert code == 0
+    assert [entry['reputation'] for entry in result['subusers']] == [None, None, None]
+    assert len(warnings) == 1
+    assert warnings[0].startswith('subuser reputations are not returned (every reputation is null): SendGrid')
+    assert f'GET /v3/subusers/reputations returned HTTP {status}: {message}' in warnings[0]
+
+
+def test_reputations_server_error_fails_the_task():
+    result, _calls, code = run({'max_retries': 0}, (200, SUBUSERS), (200, IPS),
+                               (500, {'errors': [{'message': 'boom'}]}))
+    assert code == 1
+    assert result['path'] == '/v3/subusers/reputations'
+
+
+def test_malformed_reputation_entries_are_ignored():
+    result, _calls, _code = run({'username': 'shop-eu'}, (200, [SUBUSERS[0]]), (200, IPS),
+                                (200, [{'username': 'shop-eu', 'reputation': 'high'}, 'junk']))
+    assert result['subusers'][0]['reputation'] is None
