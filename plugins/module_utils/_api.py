@@ -279,9 +279,17 @@ class SendGridAPI:
     # ----------------------------------------------------------- partner IP provisioning
 
     def list_partner_account_ips(self, account_id: str) -> list[dict[str, t.Any]]:
-        """``[{ip, region}]`` of a partner's customer account, all pages (ListAccountIps)."""
+        """``[{ip, region}]`` of a partner's customer account, all pages (ListAccountIps), each IP once.
+
+        The pages follow the last IP of the previous page in an order by the time IPs were added, so an IP added
+        while the list is read may show up twice; it is kept once.
+        """
         path = build_path('/v3/partners/accounts/{}/ips', account_id)
-        return list(self.client.iter_marker_pages(path, page_size=PARTNER_IPS_PAGE_SIZE))
+        entries: dict[str, dict[str, t.Any]] = {}
+        for entry in self.client.iter_marker_pages(path, page_size=PARTNER_IPS_PAGE_SIZE):
+            if isinstance(entry, dict) and entry.get('ip'):
+                entries.setdefault(str(entry['ip']), dict(entry))
+        return list(entries.values())
 
     def add_partner_account_ips(self, account_id: str, count: int, ip_region: str) -> dict[str, t.Any]:
         """Buy up to 10 IPs for a customer account (AddAccountIps). One call; never repeated on an unknown outcome.

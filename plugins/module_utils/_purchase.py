@@ -78,3 +78,17 @@ def buy_in_steps(steps: t.Sequence[int], buy: t.Callable[[int], list[str]]) -> l
         except SendGridError as exc:
             raise PartialPurchaseError(exc, bought, sum(steps)) from None
     return sort_ips(bought)
+
+
+def check_unknown_regions(
+    unknown: t.Sequence[str], missing: int, ip_region: str, listing: str, warn: t.Callable[[str], None],
+) -> None:
+    """IPs whose region the listing does not give never count: refuse a purchase they could change, else warn."""
+    if not unknown:
+        return
+    names = ', '.join(sort_ips(unknown))
+    if missing:
+        raise SendGridInputError(
+            f'cannot tell the region of {names}: {listing} gives none, so whether to buy {missing} IP(s) in'
+            f' {ip_region} is unknown; refusing to buy. Run the task again later')
+    warn(f'not counted, as {listing} gives no region for them: {names}')

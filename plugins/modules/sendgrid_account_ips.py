@@ -229,7 +229,11 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import Se
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, classify, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
-from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import buy_in_steps, require_purchase_allowed
+from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import (
+    buy_in_steps,
+    check_unknown_regions,
+    require_purchase_allowed,
+)
 
 LEGACY_ADD = 'POST /v3/ips'
 SEND_IPS_ADD = 'POST /v3/send_ips/ips'
@@ -393,13 +397,7 @@ def main() -> None:
         snapshot = Snapshot(sg.api, params, subusers)
         counted, unknown = snapshot.count(params, subusers)
         missing = max(0, params['count'] - len(counted))
-        if unknown and missing:
-            raise SendGridInputError(
-                f'cannot tell the region of {", ".join(unknown)}: GET /v3/send_ips/ips does not list'
-                f' {"it" if len(unknown) == 1 else "them"}, so whether to buy {missing} IP(s) in'
-                f' {params["ip_region"]} is unknown; refusing to buy. Run the task again later')
-        if unknown:
-            sg.module.warn(f'not counted, as GET /v3/send_ips/ips gives no region for them: {", ".join(unknown)}')
+        check_unknown_regions(unknown, missing, params['ip_region'], 'GET /v3/send_ips/ips', sg.module.warn)
 
         purchase = None
         bought: list[str] = []

@@ -256,8 +256,9 @@ def test_unknown_region_blocks_a_purchase_it_could_change():
     result = run({'count': 3, 'ip_region': 'us', 'allow_purchase': True}, transport)
 
     assert result.failed
-    assert result['msg'].startswith('cannot tell the region of 192.0.2.20, 192.0.2.31, 203.0.113.5:'
-                                    ' GET /v3/send_ips/ips does not list them')
+    assert result['msg'] == ('cannot tell the region of 192.0.2.20, 192.0.2.31, 203.0.113.5: GET /v3/send_ips/ips'
+                             ' gives none, so whether to buy 1 IP(s) in us is unknown; refusing to buy.'
+                             ' Run the task again later')
     assert writes(transport) == []
 
 
