@@ -45,7 +45,8 @@ options:
   ip_region:
     description:
       - Only IPs in this region count, and the IPs bought are in this region.
-      - When not set, IPs of every region count and SendGrid chooses the region of the IPs it adds.
+      - When not set, IPs of every region count; the IPs bought are V(us) IPs when C(POST /v3/send_ips/ips) buys
+        them, and in SendGrid's default region when C(POST /v3/ips) does (see the notes).
     type: str
     choices: [us, eu]
   subusers:

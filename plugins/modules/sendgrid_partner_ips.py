@@ -14,8 +14,9 @@ description:
     API (C(/v3/partners/accounts/{accountID}/ips)) and the partner's API key. The successor of the Web API v2
     C(reseller.ip) calls.
   - With O(count), makes sure the customer account holds at least that many IPs in O(ip_region), buying the
-    missing ones (C(POST), at most 10 per call). B(This spends money): check mode and C(--diff) show what would be
-    bought, and a run that would buy fails without any write unless O(allow_purchase=true).
+    missing ones (C(POST), at most 10 per call).
+  - B(This spends money.) Check mode and C(--diff) show what would be bought, and a run that would buy fails without
+    any write unless O(allow_purchase=true).
   - With O(ips), removes those IPs from the account (O(ips_state=absent)), keeps only those (O(ips_state=exact)),
     or checks that the account holds them (O(ips_state=present)). Removing needs O(allow_delete=true).
   - Reads the account's IPs (C(GET), all pages) first and writes only what differs.

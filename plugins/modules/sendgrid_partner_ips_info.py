@@ -10,9 +10,9 @@ module: sendgrid_partner_ips_info
 short_description: List the dedicated IPs of several customer accounts of a SendGrid partner
 version_added: 0.2.0
 description:
-  - For SendGrid partners (resellers): lists the IPs and their region of each customer account in O(account_ids),
-    with the partner IP provisioning API (C(GET /v3/partners/accounts/{accountID}/ips), all pages) and the
-    partner's API key, in one task.
+  - For SendGrid partners (resellers), lists the IPs and their region of each customer account in O(account_ids)
+    in one task, with the partner IP provisioning API (C(GET /v3/partners/accounts/{accountID}/ips), all pages)
+    and the partner's API key.
   - The successor of the Web API v2 C(reseller.ip task=all) view across customers. The partner API gives each
     IP's address and region only; which subuser of the customer uses an IP is not part of it.
 author:

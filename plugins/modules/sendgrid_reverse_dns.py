@@ -79,6 +79,7 @@ options:
     default: false
 notes:
   - Only the parent account sets up reverse DNS. SendGrid keeps one reverse DNS record per IP.
+  - The API key needs the C(whitelabel.*) scopes (C(whitelabel.read) for reading).
   - Creating a record cannot be repeated safely, so the client never retries it. If SendGrid answers a create
     with a server error, or the connection fails after the request was sent, the record may or may not exist; the
     task fails and says so, and running it again converges (the record is found by its IP).

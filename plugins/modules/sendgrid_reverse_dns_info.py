@@ -35,6 +35,7 @@ options:
       - Only valid records (V(true)), or only records SendGrid could not validate yet (V(false)).
     type: bool
 notes:
+  - The API key needs the C(whitelabel.read) scope.
   - An IP without a reverse DNS record does not appear. To find the IPs that still need one, compare with
     M(mailops.sendgrid.sendgrid_ip_info).
 seealso:

@@ -41,8 +41,8 @@ notes:
   - When no subuser matches the filters, neither the IP listing nor the reputations are read.
   - SendGrid notes that the reputation of an EU regional subuser is not calculated accurately, as the data needed
     stays in the EU.
-  - If the reputations cannot be read (for example an API key without the scope for them: HTTP 401 or 403), the
-    task still succeeds, every RV(subusers[].reputation) is V(null), and a warning says why.
+  - If the reputations cannot be read (for example with an API key without the scope for them, HTTP 401 or 403),
+    the task still succeeds, every RV(subusers[].reputation) is V(null), and a warning says why.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
   - module: mailops.sendgrid.sendgrid_subuser_ips
