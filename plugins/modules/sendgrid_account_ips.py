@@ -227,7 +227,12 @@ import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, classify, sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
+    IP_REGION_OF_SUBUSER_REGION,
+    SubuserDirectory,
+    classify,
+    sort_ips,
+)
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
 from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import (
@@ -239,7 +244,6 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import 
 LEGACY_ADD = 'POST /v3/ips'
 SEND_IPS_ADD = 'POST /v3/send_ips/ips'
 MAX_SUBUSERS_PER_IP_CALL = 100
-IP_REGION_OF_SUBUSER = {'global': 'us', 'eu': 'eu'}
 
 
 def check_options(params: t.Mapping[str, t.Any]) -> list[str]:
@@ -304,7 +308,7 @@ def check_subusers_can_take(snapshot: Snapshot, params: t.Mapping[str, t.Any], s
         return
     target = params['ip_region'] or 'us'
     wrong = sorted(name for name in subusers
-                   if IP_REGION_OF_SUBUSER.get(snapshot.directory.by_name[name].get('region') or 'global') != target)
+                   if IP_REGION_OF_SUBUSER_REGION.get(snapshot.directory.by_name[name].get('region') or 'global') != target)
     if wrong:
         where = f'ip_region={params["ip_region"]}' if params['ip_region'] else f'{LEGACY_ADD} (without ip_region)'
         raise SendGridInputError(

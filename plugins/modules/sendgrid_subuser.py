@@ -185,12 +185,11 @@ import re
 import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import normalize_ips, sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import IP_REGION_OF_SUBUSER_REGION, normalize_ips, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s.]+$')
-IP_REGION_OF_SUBUSER = {'global': 'us', 'eu': 'eu'}
 PRESENT_ONLY = ('email', 'password', 'subuser_region', 'ips', 'disabled')
 
 
@@ -221,7 +220,7 @@ def check_ips(
     unknown = sort_ips(set(ips) - set(account))
     if unknown:
         raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
-    wanted = IP_REGION_OF_SUBUSER.get(subuser_region, 'us')
+    wanted = IP_REGION_OF_SUBUSER_REGION.get(subuser_region, 'us')
     regions = {entry['ip']: entry.get('region') for entry in sg.api.list_send_ips()}
     wrong = sort_ips(ip for ip in ips if regions.get(ip) not in (None, wanted))
     if wrong:
