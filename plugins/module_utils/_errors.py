@@ -15,6 +15,32 @@ from __future__ import annotations
 
 import typing as t
 
+MAX_LISTED_ITEMS = 20    # a message names at most this many items, then "and N more"
+MAX_ITEM_CHARS = 200     # and shows at most this many characters of each
+
+
+def shorten(text: t.Any, limit: int = MAX_ITEM_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters (cut ones end in ``...``)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:max(0, limit - 3)] + '...'
+
+
+def format_items(items: t.Iterable[t.Any], limit: int = MAX_LISTED_ITEMS, separator: str = ', ') -> str:
+    """List items in a message: the first ``limit`` (each shortened), then how many more there are.
+
+    ``format_items(['a', 'b'])`` is ``'a, b'``; with 25 items it names 20 and ends in ``' and 5 more'``.
+    Use it wherever a message names user or API data, so that an error stays a few kB whatever the input.
+    """
+    shown: list[str] = []
+    rest = 0
+    for item in items:
+        if len(shown) < limit:
+            shown.append(shorten(item))
+        else:
+            rest += 1
+    text = separator.join(shown)
+    return f'{text} and {rest} more' if rest else text
+
 
 class SendGridError(Exception):
     """Base class of every error raised by the SendGrid client."""
@@ -26,6 +52,11 @@ class SendGridError(Exception):
     def to_result(self) -> dict[str, t.Any]:
         """Extra keys for ``fail_json`` (besides ``msg``)."""
         return {}
+
+    def add_detail(self, detail: str) -> None:
+        """Append ``(detail)`` to the message (for what a caller learnt about this error)."""
+        self.message = f'{self.message} ({detail})'
+        self.args = (self.message,)
 
 
 class SendGridConfigError(SendGridError):
@@ -67,19 +98,31 @@ class SendGridAPIError(SendGridError):
         status: int,
         errors: list[dict[str, t.Any]],
         detail: str | None = None,
+        sent: bool = True,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.errors = errors
-        text = '; '.join(_format_error_item(item) for item in errors) or 'no error message in the response'
-        message = f'SendGrid {self.kind}: {method} {path} returned HTTP {status}: {text}'
+        # Set by the client when this error came on a retry after an attempt whose outcome is unknown
+        # (a 5xx or a connection lost once the request was sent): the first attempt may have been applied.
+        self.after_unknown_outcome = False
+        text = format_items((_format_error_item(item) for item in errors), separator='; ') \
+            or 'no error message in the response'
+        if sent:
+            message = f'SendGrid {self.kind}: {method} {path} returned HTTP {status}: {text}'
+        else:
+            message = f'SendGrid {self.kind}: {method} {path} was not sent'
         if detail:
             message += f' ({detail})'
         super().__init__(message)
 
     def to_result(self) -> dict[str, t.Any]:
-        return {'method': self.method, 'path': self.path, 'status': self.status, 'errors': self.errors}
+        result = {'method': self.method, 'path': self.path, 'status': self.status,
+                  'errors': [_shorten_item(item) for item in self.errors[:MAX_LISTED_ITEMS]]}
+        if len(self.errors) > MAX_LISTED_ITEMS:
+            result['errors_total'] = len(self.errors)
+        return result
 
 
 class SendGridValidationError(SendGridAPIError):
@@ -109,6 +152,18 @@ class SendGridNotFoundError(SendGridAPIError):
     kind = 'not found'
 
 
+class SendGridUnexpectedResponseError(SendGridAPIError):
+    """A status outside 2xx that is no API error (a redirect, never followed: the API key never travels to
+    another host), or a 2xx whose body lacks the documented shape of the operation (``problem`` says what)."""
+
+    kind = 'unexpected response'
+
+    def __init__(self, method: str, path: str, status: int, problem: str, location_host: str | None = None) -> None:
+        self.problem = problem
+        self.location_host = location_host
+        super().__init__(method, path, status, [{'field': None, 'message': problem}])
+
+
 class SendGridRateLimitError(SendGridAPIError):
     """HTTP 429 that outlasted the retry budget."""
 
@@ -119,6 +174,10 @@ class SendGridServerError(SendGridAPIError):
     """HTTP 5xx that outlasted the retries (or was not safe to retry)."""
 
     kind = 'server error'
+
+
+def _shorten_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {key: shorten(value, 500) if isinstance(value, str) else value for key, value in item.items()}
 
 
 def _format_error_item(item: dict[str, t.Any]) -> str:

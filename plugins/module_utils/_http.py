@@ -12,13 +12,17 @@ The JSON API layer (``_client``) only sees ``Transport.send()`` and
 
 from __future__ import annotations
 
+import ipaddress
 import traceback
 import typing as t
+import warnings
+from urllib.parse import urlsplit
 
 REQUESTS_IMPORT_ERROR: str | None
 try:
     import requests
     import requests.exceptions
+    from urllib3 import exceptions as urllib3_exceptions
 except ImportError:  # pragma: no cover - exercised through missing_required_lib
     requests = None  # type: ignore[assignment]
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -46,13 +50,16 @@ class TransportError(Exception):
     ``request_sent`` tells whether the request may have reached the server: when it
     is false (connection refused, connect timeout, DNS), repeating it is always safe.
     ``retryable`` is false for errors that a retry cannot fix (TLS verification).
+    ``invalid_request`` is true when the request can never be sent as built (a header
+    value HTTP forbids, a URL the library refuses): nothing left, nothing to retry.
     """
 
-    def __init__(self, reason: str, request_sent: bool, retryable: bool = True) -> None:
+    def __init__(self, reason: str, request_sent: bool, retryable: bool = True, invalid_request: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.request_sent = request_sent
-        self.retryable = retryable
+        self.retryable = retryable and not invalid_request
+        self.invalid_request = invalid_request
 
 
 class Transport:
@@ -72,14 +79,29 @@ class Transport:
         """Release pooled connections."""
 
 
+# Per-request proxies that override every proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY).
+NO_PROXIES: dict[str, str | None] = {'http': None, 'https': None, 'all': None}
+
+
 class RequestsTransport(Transport):
-    """Sends requests through one ``requests.Session`` so that connections are reused."""
+    """Sends requests through one ``requests.Session`` so that connections are reused.
+
+    ``verify`` is passed with every request, so that ``validate_certs=False`` holds even when
+    ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` is set (requests would otherwise verify against
+    that bundle); with ``validate_certs=True`` such a bundle is the trust store, as requests does.
+    A loopback host (127.0.0.0/8, ::1, localhost) is never reached through a proxy from the
+    environment; other hosts use the environment's proxies, as requests does.
+    """
 
     def __init__(self, validate_certs: bool = True) -> None:
         if not HAS_REQUESTS:
             raise RuntimeError('the Python library requests is required')
+        self.validate_certs = bool(validate_certs)
         self.session = requests.Session()
-        self.session.verify = validate_certs
+        self.session.verify = self.validate_certs
+        if not self.validate_certs:
+            # The user turned verification off on purpose; urllib3 would warn about it on every request.
+            warnings.filterwarnings('ignore', category=urllib3_exceptions.InsecureRequestWarning)
 
     def send(
         self,
@@ -89,10 +111,21 @@ class RequestsTransport(Transport):
         body: bytes | None,
         timeout: float,
     ) -> HTTPResponse:
+        invalid = _invalid_header(headers)
+        if invalid:
+            raise TransportError(invalid, request_sent=False, invalid_request=True)
+        proxies = dict(NO_PROXIES) if _is_loopback_url(url) else None
         try:
             response = self.session.request(
                 method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False,
-                auth=_keep_headers)
+                auth=_keep_headers, verify=self.validate_certs, proxies=proxies)
+        except (requests.exceptions.InvalidHeader, UnicodeError):
+            # The library's message quotes the header value, which may be the API key: never pass it on.
+            raise TransportError('a header value cannot be sent (a character HTTP forbids)', request_sent=False,
+                                 invalid_request=True) from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            raise TransportError(f'invalid URL: {_describe(exc)}', request_sent=False, invalid_request=True) from None
         except requests.exceptions.SSLError as exc:
             raise TransportError(f'TLS error: {_describe(exc)}', request_sent=False, retryable=False) from None
         except requests.exceptions.ConnectTimeout as exc:
@@ -108,6 +141,38 @@ class RequestsTransport(Transport):
 
     def close(self) -> None:
         self.session.close()
+
+
+def _invalid_header(headers: t.Mapping[str, str]) -> str | None:
+    """Why one of ``headers`` cannot be sent (naming the header, never its value), or ``None``.
+
+    HTTP/1.1 header values are one line of Latin-1 text without control characters.
+    """
+    for name, value in headers.items():
+        if any(ord(char) < 32 and char != '\t' or ord(char) == 127 for char in value) or value != value.strip():
+            return f'the value of the header {name} holds a line break or another control character'
+        try:
+            value.encode('latin-1')
+        except UnicodeEncodeError:
+            return f'the value of the header {name} holds characters outside Latin-1'
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 (with or without brackets) and localhost."""
+    if host.lower() in ('localhost', 'localhost.localdomain'):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip('[]')).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_loopback_url(url: str) -> bool:
+    try:
+        return is_loopback_host(urlsplit(url).hostname or '')
+    except ValueError:
+        return False
 
 
 def _keep_headers(request: t.Any) -> t.Any:

@@ -15,7 +15,13 @@ import typing as t
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ._api import SendGridAPI
-from ._client import SendGridClient, resolve_base_url
+from ._client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BUDGET,
+    DEFAULT_TIMEOUT,
+    SendGridClient,
+    resolve_hosts,
+)
 from ._errors import SendGridError
 from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
@@ -25,9 +31,9 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     'api_url': {'type': 'str', 'fallback': (env_fallback, ['SENDGRID_API_URL'])},
     'on_behalf_of': {'type': 'str'},
     'validate_certs': {'type': 'bool', 'default': True},
-    'timeout': {'type': 'float', 'default': 30.0},
-    'max_retries': {'type': 'int', 'default': 5},
-    'retry_budget': {'type': 'float', 'default': 120.0},
+    'timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT},
+    'max_retries': {'type': 'int', 'default': DEFAULT_MAX_RETRIES},
+    'retry_budget': {'type': 'float', 'default': DEFAULT_RETRY_BUDGET},
 }
 
 
@@ -39,15 +45,23 @@ def sendgrid_argument_spec(**module_options: dict[str, t.Any]) -> dict[str, dict
 
 
 def client_from_settings(settings: t.Mapping[str, t.Any]) -> SendGridClient:
-    """Build the client from connection settings (module params or lookup options)."""
+    """Build the client from connection settings (module params or lookup options).
+
+    The one validation of every connection setting, for the modules and the lookup alike: a bad
+    value is a ``SendGridConfigError`` naming the option, raised before any request.
+    """
+    region = settings.get('region') or 'global'
+    base_url, global_base_url = resolve_hosts(region, settings.get('api_url'))
     return SendGridClient(
-        api_key=settings.get('api_key') or '',
-        base_url=resolve_base_url(settings.get('region'), settings.get('api_url')),
-        on_behalf_of=settings.get('on_behalf_of') or None,
-        timeout=float(settings.get('timeout') or 30.0),
-        max_retries=max(0, int(settings.get('max_retries') if settings.get('max_retries') is not None else 5)),
-        retry_budget=max(0.0, float(settings.get('retry_budget') if settings.get('retry_budget') is not None else 120.0)),
-        validate_certs=bool(settings.get('validate_certs', True)),
+        api_key=settings.get('api_key'),
+        base_url=base_url,
+        global_base_url=global_base_url,
+        region=region,
+        on_behalf_of=settings.get('on_behalf_of'),
+        timeout=settings.get('timeout'),
+        max_retries=settings.get('max_retries'),
+        retry_budget=settings.get('retry_budget'),
+        validate_certs=settings.get('validate_certs') is not False,  # only an explicit false turns it off
     )
 
 

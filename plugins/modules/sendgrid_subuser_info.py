@@ -41,8 +41,9 @@ notes:
   - When no subuser matches the filters, neither the IP listing nor the reputations are read.
   - SendGrid notes that the reputation of an EU regional subuser is not calculated accurately, as the data needed
     stays in the EU.
-  - If the reputations cannot be read (for example with an API key without the scope for them, HTTP 401 or 403),
-    the task still succeeds, every RV(subusers[].reputation) is V(null), and a warning says why.
+  - If the reputations cannot be read (for example with an API key without the scope for them, HTTP 401 or 403,
+    or an answer that is not the documented list), the task still succeeds, every RV(subusers[].reputation) is
+    V(null), and a warning says why.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
   - module: mailops.sendgrid.sendgrid_subuser_ips
@@ -122,6 +123,7 @@ import typing as t
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
     SendGridAuthenticationError,
     SendGridNotFoundError,
+    SendGridUnexpectedResponseError,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
@@ -143,7 +145,7 @@ def read_reputations(sg: SendGridModule) -> dict[str, float]:
     """Reputation by username; an API key that may not read them gives a warning, not a failure."""
     try:
         entries = sg.api.list_subuser_reputations()
-    except (SendGridAuthenticationError, SendGridNotFoundError) as exc:
+    except (SendGridAuthenticationError, SendGridNotFoundError, SendGridUnexpectedResponseError) as exc:
         sg.module.warn(f'subuser reputations are not returned (every reputation is null): {exc.message}')
         return {}
     return {str(entry['username']): float(entry['reputation']) for entry in entries

@@ -14,7 +14,11 @@ API
     - an ``HTTPResponse`` (build one with ``json_response`` / ``raw_response`` / ``empty_response``),
     - a ``TransportError`` instance (raised; build one with ``transport_error``),
     - a callable ``step(call) -> HTTPResponse`` (may raise ``TransportError``),
-    - a tuple ``(status, body)`` or ``(status, body, headers)``: shorthand for ``json_response``.
+    - a tuple ``(status, body)`` or ``(status, body, headers)``: shorthand for ``json_response``,
+    - an ``OffsetList(items)`` (build one with ``offset_list``): a whole limit/offset listing in one
+      step. It answers every ``GET`` of its path in a row with ``items[offset:offset + limit]``
+      (so the client's extra read that confirms a short first page gets ``[]``), and is done at
+      the first request that is not such a ``GET`` (then served by the next step).
 
     When the queue is empty, ``responder(call)`` is used if given; otherwise ``send()`` raises
     ``AssertionError('unexpected request ...')`` so an extra call fails the test.
@@ -30,6 +34,10 @@ API
     ``query`` (dict of decoded parameters, last value wins), ``json`` (decoded body or None),
     ``header(name)`` (case-insensitive).
 
+``offset_reads(path, count, query=None, page_size=500) -> list[(method, path, query)]``
+    The requests the client makes to list ``count`` items of a limit/offset list served without a cap:
+    the full pages, then the end (an empty page, or one more read that confirms a short first page).
+
 ``FakeClock(start=1000.0, wall_start=1_700_000_000.0)``
     ``clock()`` (monotonic), ``wall_clock()`` (Unix time) and ``sleep(seconds)``; ``sleep``
     records into ``sleeps`` and advances both clocks. ``advance(seconds)`` moves both clocks
@@ -41,7 +49,7 @@ API
     Returns a ``SendGridClient`` wired to a ``FakeTransport`` (``client.transport``) and a
     ``FakeClock`` (``client.fake_clock``; its sleeps are ``client.fake_clock.sleeps``). Any other
     ``SendGridClient`` keyword (``base_url``, ``on_behalf_of``, ``max_retries``, ``retry_budget``,
-    ``timeout``) passes through.
+    ``timeout``, ``region``, ``global_base_url``) passes through.
 
 ``make_api(*steps, **kwargs)``: ``SendGridAPI(make_client(...))``; the fake is ``api.client.transport``.
 
@@ -83,8 +91,50 @@ def empty_response(status: int = 204, headers: t.Mapping[str, str] | None = None
     return HTTPResponse(status, dict(headers or {}), b'')
 
 
-def transport_error(reason: str = 'connection refused', request_sent: bool = False, retryable: bool = True) -> TransportError:
-    return TransportError(reason, request_sent=request_sent, retryable=retryable)
+def transport_error(reason: str = 'connection refused', request_sent: bool = False, retryable: bool = True,
+                    invalid_request: bool = False) -> TransportError:
+    return TransportError(reason, request_sent=request_sent, retryable=retryable, invalid_request=invalid_request)
+
+
+class OffsetList:
+    """A scripted limit/offset listing (see the module docstring)."""
+
+    def __init__(self, items: t.Sequence[t.Any], path: str | None = None,
+                 headers: t.Mapping[str, str] | None = None) -> None:
+        self.items = list(items)
+        self.path = path
+        self.headers = dict(headers or {})
+        self.served = 0
+
+    def matches(self, call: Call) -> bool:
+        """A page of this listing: a GET of its path, and not offset 0 again (that starts another listing)."""
+        return (call.method == 'GET' and 'offset' in call.query and (self.path is None or call.path == self.path)
+                and not (self.served and call.query['offset'] == '0'))
+
+    def __call__(self, call: Call) -> HTTPResponse:
+        if self.path is None:
+            self.path = call.path
+        self.served += 1
+        limit, offset = int(call.query['limit']), int(call.query['offset'])
+        return json_response(200, self.items[offset:offset + limit], self.headers)
+
+    def __repr__(self) -> str:
+        return f'OffsetList({len(self.items)} items, path={self.path!r}, served={self.served})'
+
+
+def offset_list(items: t.Sequence[t.Any], path: str | None = None,
+                headers: t.Mapping[str, str] | None = None) -> OffsetList:
+    return OffsetList(items, path, headers)
+
+
+def offset_reads(path: str, count: int, query: t.Mapping[str, str] | None = None,
+                 page_size: int = 500) -> list[tuple[str, str, dict[str, str]]]:
+    base = dict(query or {})
+    if 0 < count < page_size:
+        return [('GET', path, {**base, 'limit': str(page_size), 'offset': '0'}),
+                ('GET', path, {**base, 'limit': str(count), 'offset': str(count)})]
+    pages = count // page_size + 1
+    return [('GET', path, {**base, 'limit': str(page_size), 'offset': str(page * page_size)}) for page in range(pages)]
 
 
 class Call:
@@ -123,7 +173,7 @@ class Call:
         return f'Call({self.method} {self.url} body={self.body!r})'
 
 
-Step = t.Union[HTTPResponse, TransportError, t.Callable[[Call], HTTPResponse], tuple]
+Step = t.Union[HTTPResponse, TransportError, t.Callable[[Call], HTTPResponse], tuple, OffsetList]
 
 
 class FakeTransport(Transport):
@@ -150,14 +200,22 @@ class FakeTransport(Transport):
 
     @property
     def pending(self) -> int:
-        return len(self._steps)
+        """Scripted steps not used yet (a listing that served a request counts as used)."""
+        return len([step for step in self._steps if not (isinstance(step, OffsetList) and step.served)])
 
     def assert_done(self) -> None:
-        assert not self._steps, f'{len(self._steps)} scripted response(s) were not used: {self._steps!r}'
+        assert not self.pending, f'{self.pending} scripted response(s) were not used: {self._steps!r}'
 
     def send(self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float) -> HTTPResponse:
         call = Call(method, url, headers, body, timeout)
         self.calls.append(call)
+        while self._steps and isinstance(self._steps[0], OffsetList):
+            listing = self._steps[0]
+            if listing.matches(call):
+                return listing(call)
+            if not listing.served:
+                raise AssertionError(f'{call!r} where the listing {listing!r} was expected')
+            self._steps.pop(0)
         if self._steps:
             step = self._steps.pop(0)
         elif self.responder is not None:

@@ -20,7 +20,12 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils import _client
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ip_listing import ALL_FIELDS, IP_REGIONS, IPListingQuery
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import STATUSES
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
+    API_KEY,
+    FakeTransport,
+    offset_list,
+    offset_reads,
+)
 
 LOOKUP_NAME = 'mailops.sendgrid.sendgrid_ips'
 
@@ -97,7 +102,9 @@ def requested(transport):
 
 
 IPS_CALL = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
-SUBUSERS_CALL = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500', 'offset': '0'})
+# A whole listing: the short first page, then the read that confirms it (the server may cap the limit asked).
+IPS_CALLS = offset_reads('/v3/ips', len(IPS))
+SUBUSERS_CALLS = offset_reads('/v3/subusers', len(SUBUSERS), {'include_region': 'true'})
 
 
 def send_ips_call(**filters):
@@ -106,11 +113,11 @@ def send_ips_call(**filters):
 
 # ------------------------------------------------------------------ listing and classification
 
-def test_default_lists_every_address_sorted_with_one_request(lookup, transport):
-    transport.add(body=IPS)
+def test_default_lists_every_address_sorted_with_one_listing(lookup, transport):
+    transport.add_step(offset_list(IPS))
     assert run(lookup) == ['192.0.2.9', '192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13']
-    assert requested(transport) == [IPS_CALL]
-    [call] = transport.calls
+    assert requested(transport) == IPS_CALLS
+    call = transport.calls[0]
     assert call.url == 'https://api.sendgrid.com/v3/ips?limit=500&offset=0'
     assert call.header('Authorization') == f'Bearer {API_KEY}'
     assert call.header('on-behalf-of') is None
@@ -133,44 +140,44 @@ def test_default_lists_every_address_sorted_with_one_request(lookup, transport):
     ({'ip': '192.0.2.8/30', 'status': 'taken'}, ['192.0.2.10', '192.0.2.11']),
 ])
 def test_filters_on_the_ips_listing_need_only_get_ips(lookup, transport, options, expected):
-    transport.add(body=IPS)
+    transport.add_step(offset_list(IPS))
     assert run(lookup, **options) == expected
-    assert requested(transport) == [IPS_CALL]
+    assert requested(transport) == IPS_CALLS
     transport.assert_done()
 
 
 def test_available_reads_subusers_first_and_counts_disabled_ones(lookup, transport):
-    transport.add(body=SUBUSERS).add(body=IPS)
+    transport.add_step(offset_list(SUBUSERS)).add_step(offset_list(IPS))
     assert run(lookup, status='available') == ['192.0.2.9', '192.0.2.12', '192.0.2.13']
-    assert requested(transport) == [SUBUSERS_CALL, IPS_CALL]
+    assert requested(transport) == [*SUBUSERS_CALLS, *IPS_CALLS]
     transport.assert_done()
 
 
 def test_subuser_filter_checks_the_subuser_exists(lookup, transport):
-    transport.add(body=SUBUSERS).add(body=IPS)
+    transport.add_step(offset_list(SUBUSERS)).add_step(offset_list(IPS))
     assert run(lookup, subuser='shop-eu') == ['192.0.2.10', '192.0.2.11']
-    assert requested(transport) == [SUBUSERS_CALL, IPS_CALL]
+    assert requested(transport) == [*SUBUSERS_CALLS, *IPS_CALLS]
     transport.assert_done()
 
 
 def test_ip_management_filters_become_send_ips_query_parameters(lookup, transport):
-    transport.add(body=IPS).add(body=cursor_page([send_ip('192.0.2.11'), send_ip('192.0.2.13')]))
+    transport.add_step(offset_list(IPS)).add(body=cursor_page([send_ip('192.0.2.11'), send_ip('192.0.2.13')]))
     result = run(lookup, is_leased=False, is_enabled=True, is_parent_assigned=False, ip_region='eu',
                  added_after='2025-01-01', added_before=1700000000)
     assert result == ['192.0.2.11', '192.0.2.13']
-    assert requested(transport) == [IPS_CALL, send_ips_call(
+    assert requested(transport) == [*IPS_CALLS, send_ips_call(
         is_leased='false', is_enabled='true', is_parent_assigned='false', region='eu',
         start_added_at='1735689600', end_added_at='1700000000')]
     transport.assert_done()
 
 
 def test_details_returns_every_field_like_sendgrid_ip_info(lookup, transport):
-    transport.add(body=IPS).add(body=cursor_page([
+    transport.add_step(offset_list(IPS)).add(body=cursor_page([
         send_ip('192.0.2.10', is_auto_warmup=True, is_leased=False, is_enabled=True, updated_at=1700000100),
         send_ip('192.0.2.13', region='eu'),
     ]))
     result = run(lookup, details=True, ip='192.0.2.0/24')
-    assert requested(transport) == [IPS_CALL, send_ips_call()]
+    assert requested(transport) == [*IPS_CALLS, send_ips_call()]
     assert result == [
         {'ip': '192.0.2.10', 'subusers': ['shop-eu'], 'pools': ['transactional'], 'warmup': True,
          'start_date': 1700000000, 'rdns': 'o1.mail.example.com', 'whitelabeled': True,
@@ -185,21 +192,21 @@ def test_details_returns_every_field_like_sendgrid_ip_info(lookup, transport):
 
 
 def test_details_with_basic_fields_skips_the_send_ips_listing(lookup, transport):
-    transport.add(body=IPS)
+    transport.add_step(offset_list(IPS))
     result = run(lookup, details=True, fields=['pools', 'subusers'], status='taken', ip='192.0.2.8/30')
     assert result == [
         {'ip': '192.0.2.10', 'pools': ['transactional'], 'subusers': ['shop-eu']},
         {'ip': '192.0.2.11', 'pools': [], 'subusers': ['newsletter', 'shop-eu']},
     ]
-    assert requested(transport) == [IPS_CALL]
+    assert requested(transport) == IPS_CALLS
     transport.assert_done()
 
 
 def test_details_with_an_extended_field_reads_send_ips(lookup, transport):
-    transport.add(body=IPS).add(body=cursor_page([send_ip(entry['ip']) for entry in IPS]))
+    transport.add_step(offset_list(IPS)).add(body=cursor_page([send_ip(entry['ip']) for entry in IPS]))
     result = run(lookup, details=True, fields=['region'], pool='transactional')
     assert result == [{'ip': '192.0.2.9', 'region': 'us'}, {'ip': '192.0.2.10', 'region': 'us'}]
-    assert requested(transport) == [IPS_CALL, send_ips_call()]
+    assert requested(transport) == [*IPS_CALLS, send_ips_call()]
     transport.assert_done()
 
 
@@ -390,11 +397,11 @@ def test_network_error_is_reported(lookup, transport):
 
 
 def test_unknown_subuser_fails_after_reading_subusers_only(lookup, transport):
-    transport.add(body=SUBUSERS)
+    transport.add_step(offset_list(SUBUSERS))
     with pytest.raises(AnsibleLookupError) as caught:
         run(lookup, subuser='nobody')
     assert caught.value.message == 'subuser: unknown subuser(s) on this account: nobody'
-    assert requested(transport) == [SUBUSERS_CALL]
+    assert requested(transport) == SUBUSERS_CALLS
 
 
 @pytest.mark.parametrize('options, message', [

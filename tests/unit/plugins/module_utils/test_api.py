@@ -9,7 +9,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import chunked
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridNetworkError, SendGridServerError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
+    SendGridNetworkError,
+    SendGridUnexpectedResponseError,
+)
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     empty_response,
     json_response,
@@ -32,9 +35,11 @@ def cursor(items, after_key=None):
 # ------------------------------------------------------------------ /v3/ips
 
 def test_list_ips():
-    api = make_api((200, [{'ip': '192.0.2.1'}]))
+    # a short first page is confirmed by one more read: the server may cap the limit it was asked for
+    api = make_api((200, [{'ip': '192.0.2.1'}]), (200, []))
     assert api.list_ips() == [{'ip': '192.0.2.1'}]
-    assert calls(api) == [('GET', f'{BASE}/v3/ips?limit=500&offset=0', None)]
+    assert calls(api) == [('GET', f'{BASE}/v3/ips?limit=500&offset=0', None),
+                          ('GET', f'{BASE}/v3/ips?limit=1&offset=1', None)]
 
 
 def test_list_ips_with_filters_and_pages():
@@ -54,18 +59,21 @@ def test_get_ip():
 
 
 def test_list_assigned_ips():
-    api = make_api(empty_response(200), (200, [{'ip': '192.0.2.1'}]))
+    api = make_api((200, []), (200, [{'ip': '192.0.2.1'}]), empty_response(200))
     assert api.list_assigned_ips() == []
     assert api.list_assigned_ips() == [{'ip': '192.0.2.1'}]
-    assert calls(api) == [('GET', f'{BASE}/v3/ips/assigned', None)] * 2
+    with pytest.raises(SendGridUnexpectedResponseError, match='expected a JSON array, got an empty body'):
+        api.list_assigned_ips()
+    assert calls(api) == [('GET', f'{BASE}/v3/ips/assigned', None)] * 3
 
 
 # ------------------------------------------------------------------ subusers
 
 def test_list_subusers():
-    api = make_api((200, [{'id': 1, 'username': 'bob'}]))
+    api = make_api((200, [{'id': 1, 'username': 'bob'}]), (200, []))
     assert api.list_subusers() == [{'id': 1, 'username': 'bob'}]
-    assert calls(api) == [('GET', f'{BASE}/v3/subusers?include_region=true&limit=500&offset=0', None)]
+    assert calls(api) == [('GET', f'{BASE}/v3/subusers?include_region=true&limit=500&offset=0', None),
+                          ('GET', f'{BASE}/v3/subusers?include_region=true&limit=1&offset=1', None)]
 
 
 def test_list_subusers_by_name():
@@ -81,10 +89,16 @@ def test_set_subuser_ips():
 
 
 def test_set_subuser_ips_empty_list_sends_empty_array():
-    api = make_api(empty_response(200))
+    api = make_api((200, {'ips': []}))
     assert api.set_subuser_ips('bob', []) == []
     [call] = api.client.transport.calls
     assert call.body == b'[]'
+
+
+def test_set_subuser_ips_answer_without_ips_is_an_unexpected_response():
+    api = make_api(empty_response(200))
+    with pytest.raises(SendGridUnexpectedResponseError, match='PUT /v3/subusers/bob/ips returned HTTP 200'):
+        api.set_subuser_ips('bob', [])
 
 
 def test_set_subuser_ips_is_retried_on_503():
@@ -136,7 +150,8 @@ def test_list_ip_subuser_ids():
                                                  ('remove_subusers_from_ip', 'batchDelete')])
 def test_subuser_batches_are_chunked_by_1000_sorted(method_name, action):
     ids = [str(n) for n in range(5000, 2500, -1)]  # 2500 ids, reverse order
-    api = make_api((200, {}), (200, {}), empty_response(204))
+    answer = (200, {'ip': '192.0.2.1', 'subusers': []}) if action == 'batchAdd' else empty_response(204)
+    api = make_api(answer, answer, answer)
     getattr(api, method_name)('192.0.2.1', ids)
     recorded = api.client.transport.calls
     assert [(c.method, c.url) for c in recorded] == [('POST', f'{BASE}/v3/send_ips/ips/192.0.2.1/subusers:{action}')] * 3
@@ -186,18 +201,19 @@ def test_create_pool():
     ]
 
 
-def test_create_pool_not_retried_on_503():
+def test_create_pool_retried_on_503():
+    # pool names are unique: a repeat of an applied creation is refused, and confirmed (see test_api_writes)
     api = make_api(UNAVAILABLE, json_response(201, {'id': 'p1'}))
-    with pytest.raises(SendGridServerError):
-        api.create_pool('a')
-    assert len(api.client.transport.calls) == 1
+    assert api.create_pool('a') == {'id': 'p1'}
+    assert len(api.client.transport.calls) == 2
 
 
-def test_create_pool_timeout_is_outcome_unknown():
-    api = make_api(transport_error('no response within 30 seconds', request_sent=True))
+def test_create_pool_timeouts_to_the_end_are_outcome_unknown():
+    api = make_api(*[transport_error('no response within 30 seconds', request_sent=True)] * 6)
     with pytest.raises(SendGridNetworkError) as info:
         api.create_pool('a')
     assert info.value.outcome_unknown is True
+    assert len(api.client.transport.calls) == 6
 
 
 def test_create_pool_retried_on_429():
@@ -221,7 +237,8 @@ def test_delete_pool():
 @pytest.mark.parametrize('method_name, action', [('add_ips_to_pool', 'batchAdd'), ('remove_ips_from_pool', 'batchDelete')])
 def test_pool_ip_batches_are_chunked_by_100_sorted(method_name, action):
     ips = [f'10.{n // 256}.{n % 256}.1' for n in range(250)][::-1]
-    api = make_api((200, {}), (200, {}), empty_response(204))
+    answer = (200, {'id': 'p1', 'name': 'p', 'ips': []}) if action == 'batchAdd' else empty_response(204)
+    api = make_api(answer, answer, answer)
     getattr(api, method_name)('p1', ips)
     recorded = api.client.transport.calls
     assert [(c.method, c.url) for c in recorded] == [('POST', f'{BASE}/v3/send_ips/pools/p1/ips:{action}')] * 3
@@ -241,7 +258,7 @@ def test_pool_ip_batches_retried_on_503(method_name):
 
 def test_warmup_calls():
     api = make_api((200, [{'ip': '192.0.2.1', 'start_date': 1}]), (200, [{'ip': '192.0.2.2'}]), empty_response(204),
-                   empty_response(200))
+                   (200, []))
     assert api.list_warmup() == [{'ip': '192.0.2.1', 'start_date': 1}]
     assert api.start_warmup('192.0.2.2') == [{'ip': '192.0.2.2'}]
     assert api.stop_warmup('192.0.2.2') is None
@@ -254,11 +271,54 @@ def test_warmup_calls():
     ]
 
 
-def test_start_warmup_not_retried_on_503():
-    api = make_api(UNAVAILABLE, (200, []))
-    with pytest.raises(SendGridServerError):
-        api.start_warmup('192.0.2.1')
+def test_start_warmup_retried_on_503():
+    # a repeat of an applied start is refused ("already warming") and confirmed (see test_api_writes)
+    api = make_api(UNAVAILABLE, (200, [{'ip': '192.0.2.1', 'start_date': 1}]))
+    assert api.start_warmup('192.0.2.1') == [{'ip': '192.0.2.1', 'start_date': 1}]
+    assert len(api.client.transport.calls) == 2
+
+
+# ------------------------------------------------------------------ every answer is held to its documented shape
+
+SHAPE_CASES = [
+    ('list_ips', lambda api: api.list_ips(), {'ips': []}, 'expected a JSON array, got an object'),
+    ('list_ips items', lambda api: api.list_ips(), [{'address': '192.0.2.1'}], 'item 1 lacks ip'),
+    ('get_ip', lambda api: api.get_ip('192.0.2.1'), [], 'expected a JSON object, got an array'),
+    ('list_assigned_ips', lambda api: api.list_assigned_ips(), {}, 'expected a JSON array, got an object'),
+    ('list_subusers', lambda api: api.list_subusers(), [{'username': 'bob'}], 'item 1 lacks id'),
+    ('list_send_ips', lambda api: api.list_send_ips(), [], 'expected a JSON object, got an array'),
+    ('list_send_ips result', lambda api: api.list_send_ips(), {'_metadata': {}}, 'a cursor page lacks result'),
+    ('get_send_ip', lambda api: api.get_send_ip('192.0.2.1'), {'pools': []}, 'the object lacks ip'),
+    ('list_ip_subuser_ids', lambda api: api.list_ip_subuser_ids('192.0.2.1'), {'result': [{'id': 1}]},
+     'item 1 is an object, not a string or number'),
+    ('list_pools', lambda api: api.list_pools(), {'result': [{'name': 'p'}]}, 'item 1 lacks id'),
+    ('list_pool_ips', lambda api: api.list_pool_ips('1'), {'result': ['192.0.2.1']}, 'item 1 is a string, not an object'),
+    ('create_pool', lambda api: api.create_pool('p'), {'name': 'p'}, 'the object lacks id'),
+    ('list_warmup', lambda api: api.list_warmup(), {}, 'expected a JSON array, got an object'),
+    ('start_warmup', lambda api: api.start_warmup('192.0.2.1'), {'ip': '192.0.2.1'}, 'expected a JSON array'),
+    ('update_send_ip', lambda api: api.update_send_ip('192.0.2.1', is_enabled=True), [], 'expected a JSON object'),
+    ('set_subuser_ips', lambda api: api.set_subuser_ips('bob', []), {}, 'the object lacks ips'),
+]
+
+
+@pytest.mark.parametrize('name, call, body, problem', SHAPE_CASES, ids=[case[0] for case in SHAPE_CASES])
+def test_an_answer_without_the_documented_shape_is_an_error(name, call, body, problem):
+    api = make_api((200, body))
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        call(api)
+    assert problem in info.value.message, name
     assert len(api.client.transport.calls) == 1
+
+
+@pytest.mark.parametrize('call', [
+    lambda api: api.delete_pool('1'),
+    lambda api: api.stop_warmup('192.0.2.1'),
+    lambda api: api.remove_ips_from_pool('1', ['192.0.2.1']),
+    lambda api: api.remove_subusers_from_ip('192.0.2.1', ['1']),
+])
+def test_a_204_answer_is_not_read(call):
+    api = make_api(json_response(204, {'unexpected': 'but harmless'}))
+    assert call(api) is None
 
 
 def test_chunked():

@@ -18,6 +18,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
     SendGridServerError,
     SendGridValidationError,
     decode_error_body,
+    format_items,
 )
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     API_KEY,
@@ -210,7 +211,7 @@ def test_key_straddling_the_text_truncation_is_redacted():
 
 def test_key_echoed_after_429_retries_is_redacted():
     body = {'errors': [{'field': None, 'message': f'too many requests for {API_KEY}'}]}
-    client = make_client(*[json_response(429, body, {'Retry-After': '1'})] * 3, max_retries=2)
+    client = make_client(*[json_response(429, body, {'Retry-After': '1'})] * 3, retry_budget=2.5)
     with pytest.raises(SendGridRateLimitError) as info:
         client.request('GET', '/v3/ips')
     assert_no_key(info.value)
@@ -222,3 +223,41 @@ def test_key_in_transport_error_reason_is_redacted():
         client.request('POST', '/v3/send_ips/pools', body={'name': 'p'})
     assert_no_key(info.value)
     assert info.value.reason == 'proxy refused Authorization: Bearer ********'
+
+
+# ------------------------------------------------------------------ a user-facing error is at most a few kB
+
+def test_format_items():
+    assert format_items([]) == ''
+    assert format_items(['a']) == 'a'
+    assert format_items(['a', 'b', 'c']) == 'a, b, c'
+    assert format_items(str(n) for n in range(25)) == ', '.join(str(n) for n in range(20)) + ' and 5 more'
+    assert format_items(range(3), limit=2) == '0, 1 and 1 more'
+    assert format_items(['x', 'y'], separator='; ') == 'x; y'
+    long_item = 'z' * 1000
+    shown = format_items([long_item])
+    assert len(shown) <= 200 and shown.endswith('...')
+
+
+def test_format_items_is_bounded_whatever_the_input():
+    assert len(format_items(['q' * 10_000] * 10_000)) < 4500
+
+
+def test_thousands_of_api_errors_give_a_short_message():
+    errors = [{'field': 'ips', 'message': f'ip 10.0.{n // 256}.{n % 256} is not assignable ' + 'x' * 300}
+              for n in range(5000)]
+    exc = fail(json_response(400, {'errors': errors}))
+    assert len(exc.message) < 5000
+    assert exc.message.endswith(' and 4980 more')
+    assert 'ip 10.0.0.0 is not assignable' in exc.message
+    # the result handed to fail_json is bounded the same way
+    result = exc.to_result()
+    assert len(result['errors']) == 20
+    assert len(repr(result)) < 8000
+    assert result['errors_total'] == 5000
+
+
+def test_one_huge_error_message_is_shortened():
+    exc = fail(json_response(400, {'errors': [{'field': None, 'message': 'y' * 100_000}]}))
+    assert len(exc.message) < 1000
+    assert len(repr(exc.to_result())) < 1000

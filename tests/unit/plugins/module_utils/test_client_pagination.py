@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import empty_response, make_client
+from ansible_collections.mailops.sendgrid.plugins.module_utils._client import Shape
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridUnexpectedResponseError
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
+    FakeTransport,
+    empty_response,
+    json_response,
+    make_client,
+)
 
 BASE = 'https://api.sendgrid.com'
 
@@ -45,19 +52,94 @@ def test_offset_single_empty_page():
     assert [c.url for c in client.transport.calls] == [f'{BASE}/v3/subusers?limit=500&offset=0']
 
 
-@pytest.mark.parametrize('page', [{'unexpected': 'dict'}, None])
-def test_offset_non_list_page_stops(page):
+@pytest.mark.parametrize('page, problem', [
+    ({'unexpected': 'dict'}, 'expected a JSON array, got an object'),
+    (None, 'expected a JSON array, got an empty body'),
+])
+def test_offset_non_list_page_is_an_error(page, problem):
     client = make_client((200, page) if page is not None else empty_response(200))
-    assert list(client.iter_offset_pages('/v3/ips', page_size=2)) == []
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        list(client.iter_offset_pages('/v3/ips', page_size=2))
+    assert problem in info.value.message
     assert len(client.transport.calls) == 1
 
 
 def test_offset_keeps_query_and_is_lazy():
-    client = make_client((200, [{'id': 1}]))
+    client = make_client((200, [{'id': 1}]), (200, []))
     pages = client.iter_offset_pages('/v3/subusers', {'username': 'a b', 'region': None}, page_size=500)
     assert client.transport.calls == []
     assert list(pages) == [{'id': 1}]
-    assert client.transport.calls[0].url == f'{BASE}/v3/subusers?username=a%20b&limit=500&offset=0'
+    assert [c.url for c in client.transport.calls] == [
+        f'{BASE}/v3/subusers?username=a%20b&limit=500&offset=0',
+        f'{BASE}/v3/subusers?username=a%20b&limit=1&offset=1',
+    ]
+
+
+def capped_server(items, cap):
+    """A limit/offset server that serves at most ``cap`` items per page whatever limit is asked."""
+    def respond(call):
+        limit, offset = int(call.query['limit']), int(call.query['offset'])
+        assert offset % limit == 0, f'offset {offset} is not a multiple of limit {limit}'
+        return json_response(200, items[offset:offset + min(limit, cap)])
+    return FakeTransport(responder=respond)
+
+
+@pytest.mark.parametrize('total', [0, 1, 99, 100, 101, 250, 300, 1000])
+def test_offset_a_server_that_caps_the_limit_still_yields_every_item(total):
+    items = [{'n': n} for n in range(total)]
+    client = make_client(transport=capped_server(items, cap=100))
+    assert list(client.iter_offset_pages('/v3/ips', page_size=500)) == items
+    if total < 100:
+        # one page (empty, or short and then confirmed by one more read)
+        expected = 1 if total == 0 else 2
+    else:
+        # every page of 100, then the end: a shorter page, or an empty one when the total is a multiple of 100
+        expected = -(-total // 100) + (1 if total % 100 == 0 else 0)
+    assert len(client.transport.calls) == expected
+
+
+@pytest.mark.parametrize('total', [1, 7, 499])
+def test_offset_a_short_first_page_costs_exactly_one_more_read(total):
+    items = [{'n': n} for n in range(total)]
+    client = make_client(transport=capped_server(items, cap=10_000))
+    assert list(client.iter_offset_pages('/v3/ips', page_size=500)) == items
+    assert [(c.query['limit'], c.query['offset']) for c in client.transport.calls] == [
+        ('500', '0'), (str(total), str(total))]
+
+
+def test_offset_a_full_first_page_then_a_short_one_costs_no_extra_read():
+    items = [{'n': n} for n in range(700)]
+    client = make_client(transport=capped_server(items, cap=10_000))
+    assert list(client.iter_offset_pages('/v3/ips', page_size=500)) == items
+    assert [(c.query['limit'], c.query['offset']) for c in client.transport.calls] == [('500', '0'), ('500', '500')]
+
+
+def test_offset_a_server_that_ignores_offset_on_a_short_list_gives_the_list_once():
+    """A server that answers every offset with the same short page (Prism with its example) holds no more."""
+    page = [{'ip': '192.0.2.1'}, {'ip': '192.0.2.2'}]
+    client = make_client(transport=FakeTransport(responder=lambda call: json_response(200, page)))
+    assert list(client.iter_offset_pages('/v3/ips', page_size=500)) == page
+    assert len(client.transport.calls) == 2
+
+
+def test_offset_a_server_that_ignores_offset_on_full_pages_is_an_error():
+    client = make_client((200, ['a', 'b']), (200, ['a', 'b']))
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        list(client.iter_offset_pages('/v3/ips', page_size=2))
+    assert 'the same page again for offset 2' in info.value.message
+
+
+def test_offset_more_items_than_the_limit_is_an_error():
+    client = make_client((200, ['a', 'b', 'c']))
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        list(client.iter_offset_pages('/v3/ips', page_size=2))
+    assert '3 items for limit 2' in info.value.message
+
+
+def test_offset_items_are_checked_against_the_shape():
+    client = make_client((200, [{'ip': '192.0.2.1'}, {'nope': 1}]))
+    with pytest.raises(SendGridUnexpectedResponseError, match='item 2 lacks ip'):
+        list(client.iter_offset_pages('/v3/ips', page_size=500, expect=Shape.list_of('ip')))
 
 
 # ------------------------------------------------------------------ after_key cursor
@@ -86,23 +168,55 @@ def test_cursor_stops_on_missing_or_empty_key(last_page):
     assert len(client.transport.calls) == 2
 
 
-def test_cursor_empty_body_stops():
-    client = make_client(empty_response(200))
-    assert list(client.iter_cursor_pages('/v3/send_ips/pools')) == []
+@pytest.mark.parametrize('page, problem', [
+    (None, 'expected a JSON object, got an empty body'),
+    ([1, 2], 'expected a JSON object, got an array'),
+    ({'_metadata': {}}, 'a cursor page lacks result'),
+    ({'result': {'a': 1}}, 'result is an object, not an array'),
+    ({'result': [1], '_metadata': []}, '_metadata is an array, not an object'),
+    ({'result': [1], '_metadata': {'next_params': 'k'}}, 'next_params is a string, not an object'),
+])
+def test_cursor_page_without_the_documented_shape_is_an_error(page, problem):
+    client = make_client((200, page) if page is not None else empty_response(200))
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        list(client.iter_cursor_pages('/v3/send_ips/pools'))
+    assert problem in info.value.message
     assert len(client.transport.calls) == 1
 
 
-def test_cursor_repeated_key_stops():
+def test_cursor_repeated_key_is_an_error():
     client = make_client(cursor_page([1], 'k1'), cursor_page([2], 'k2'), cursor_page([3], 'k1'), cursor_page([4], 'k3'))
-    assert list(client.iter_cursor_pages('/v3/send_ips/pools')) == [1, 2, 3]
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
+        list(client.iter_cursor_pages('/v3/send_ips/pools'))
+    assert "after_key 'k1' again" in info.value.message
     assert len(client.transport.calls) == 3
     assert client.transport.pending == 1
 
 
-def test_cursor_same_key_twice_in_a_row_stops():
+def test_cursor_same_key_twice_in_a_row_is_an_error():
     client = make_client(cursor_page([1], 'k1'), cursor_page([2], 'k1'), cursor_page([3]))
-    assert list(client.iter_cursor_pages('/v3/send_ips/pools')) == [1, 2]
+    with pytest.raises(SendGridUnexpectedResponseError):
+        list(client.iter_cursor_pages('/v3/send_ips/pools'))
     assert len(client.transport.calls) == 2
+
+
+@pytest.mark.parametrize('key, sent', [
+    ('0012', '0012'),               # a string of digits stays a string: leading zeros kept
+    (' 7', '%207'),
+    ('192.0.2.7', '192.0.2.7'),
+    ('a/b+c', 'a%2Fb%2Bc'),
+    (1234, '1234'),
+])
+def test_cursor_key_is_passed_back_as_received(key, sent):
+    client = make_client(cursor_page(['a'], key), cursor_page(['b']))
+    assert list(client.iter_cursor_pages('/v3/send_ips/ips')) == ['a', 'b']
+    assert client.transport.calls[1].query_string == f'limit=100&after_key={sent}'
+
+
+def test_cursor_items_are_checked_against_the_shape():
+    client = make_client(cursor_page([{'ip': '192.0.2.1'}, 'x']))
+    with pytest.raises(SendGridUnexpectedResponseError, match='item 2 is a string, not an object'):
+        list(client.iter_cursor_pages('/v3/send_ips/ips', expect=Shape.cursor_of('ip')))
 
 
 def test_cursor_numeric_key_and_query_passed_back():

@@ -18,7 +18,11 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._client import (
     is_loopback_host,
     resolve_base_url,
 )
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridConfigError, SendGridServerError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
+    SendGridConfigError,
+    SendGridInputError,
+    SendGridUnexpectedResponseError,
+)
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     API_KEY,
     FakeTransport,
@@ -126,12 +130,12 @@ def test_empty_success_body_returns_none(response):
     assert client.request('DELETE', '/v3/send_ips/pools/p1') is None
 
 
-def test_non_json_success_body_is_a_server_error():
+def test_non_json_success_body_is_an_unexpected_response():
     client = make_client(raw_response(200, b'<html>ok</html>'))
-    with pytest.raises(SendGridServerError) as info:
+    with pytest.raises(SendGridUnexpectedResponseError) as info:
         client.request('GET', '/v3/ips')
     assert info.value.status == 200
-    assert info.value.errors == [{'field': None, 'message': 'response body is not valid JSON'}]
+    assert info.value.errors == [{'field': None, 'message': 'the body is not valid JSON'}]
     assert 'GET /v3/ips returned HTTP 200' in str(info.value)
 
 
@@ -172,6 +176,8 @@ def test_unknown_region():
     ('http://[::1]:3000/', 'http://[::1]:3000'),
     ('http://localhost:8080/', 'http://localhost:8080'),
     ('http://LOCALHOST', 'http://LOCALHOST'),
+    ('https://api.sendgrid.com/v3', 'https://api.sendgrid.com'),
+    ('https://api.sendgrid.com/v3/', 'https://api.sendgrid.com'),
 ])
 def test_api_url_accepted(api_url, expected):
     # api_url wins over the region
@@ -232,14 +238,29 @@ def test_garbage_api_url_is_a_config_error(api_url):
     ('caf\u00e9', '/v3/send_ips/pools/caf%C3%A9'),
     ('a+b', '/v3/send_ips/pools/a%2Bb'),
     ('?#%', '/v3/send_ips/pools/%3F%23%25'),
-    ('..', '/v3/send_ips/pools/%2E%2E'),
-    ('.', '/v3/send_ips/pools/%2E'),
+    ('...', '/v3/send_ips/pools/...'),
     ('a..b', '/v3/send_ips/pools/a..b'),
     ('192.0.2.1', '/v3/send_ips/pools/192.0.2.1'),
     (42, '/v3/send_ips/pools/42'),
 ])
 def test_build_path_encodes_one_segment(segment, expected):
     assert build_path('/v3/send_ips/pools/{}', segment) == expected
+
+
+@pytest.mark.parametrize('segment', ['.', '..'])
+def test_build_path_refuses_dot_segments(segment):
+    # requests turns %2E back into '.', and a dot segment is then resolved away: refused (see test_client_wire)
+    with pytest.raises(SendGridInputError, match='cannot be used as a path segment'):
+        build_path('/v3/send_ips/pools/{}', segment)
+
+
+def test_build_path_takes_spec_placeholders_and_checks_the_count():
+    assert build_path('/v3/send_ips/pools/{poolid}/ips', '7') == '/v3/send_ips/pools/7/ips'
+    assert build_path('/v3/ips') == '/v3/ips'
+    with pytest.raises(ValueError):
+        build_path('/v3/send_ips/pools/{poolid}')
+    with pytest.raises(ValueError):
+        build_path('/v3/ips', 'x')
 
 
 def test_build_path_keeps_colon_template_literal():

@@ -66,7 +66,13 @@ def routed_api(send_ips=None):
 
 
 def paths(api):
-    return [(c.method, c.path) for c in api.client.transport.calls]
+    """One entry per listing: the read that confirms a short first page (see the client) counts with its listing."""
+    seen = [(c.method, c.path) for c in api.client.transport.calls]
+    return [entry for number, entry in enumerate(seen) if number == 0 or entry != seen[number - 1]]
+
+
+def send_ips_call(api):
+    return next(c for c in api.client.transport.calls if c.path == '/v3/send_ips/ips')
 
 
 def ips_of(result):
@@ -188,7 +194,7 @@ def test_extended_fields_add_send_ips(fields):
     api = routed_api()
     result = list_account_ips(api, IPListingQuery(fields=fields))
     assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips')]
-    assert api.client.transport.calls[1].query == {'include_region': 'true', 'limit': '1000'}
+    assert send_ips_call(api).query == {'include_region': 'true', 'limit': '1000'}
     assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
 
 
@@ -207,7 +213,7 @@ def test_send_ips_filters_are_passed_and_applied():
     api = routed_api(send_ips=[entry for entry in SEND_IPS if entry['is_leased'] is False])
     result = list_account_ips(api, IPListingQuery(is_leased=False, added_after=1600000000, fields=['subusers']))
     assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips')]
-    assert api.client.transport.calls[1].query == {'include_region': 'true', 'is_leased': 'false',
+    assert send_ips_call(api).query == {'include_region': 'true', 'is_leased': 'false',
                                                    'start_added_at': '1600000000', 'limit': '1000'}
     assert ips_of(result) == ['192.0.2.10', '198.51.100.1']
     assert all(set(entry) == {'ip', 'subusers'} for entry in result['ips'])
@@ -276,4 +282,4 @@ def test_no_per_ip_endpoint_is_called():
     api = routed_api()
     list_account_ips(api, IPListingQuery(status='available', subuser='bob', is_enabled=True))
     assert sorted(set(paths(api))) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips'), ('GET', '/v3/subusers')]
-    assert len(api.client.transport.calls) == 3
+    assert len(paths(api)) == 3

@@ -10,7 +10,7 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_ip
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 IP = '192.0.2.10'
@@ -118,14 +118,17 @@ def test_ip_is_normalized_in_the_path():
 def test_subusers_present_adds_missing_ids():
     result, calls, _code = run(
         {'ip': IP, 'subusers': ['newsletter', 'shop-eu']},
-        (200, LEASED_IP), (200, SUBUSERS), id_page('1001'), (200, {'ip': IP, 'subusers': ['1001', '1002']}),
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001'), (200, {'ip': IP, 'subusers': ['1001', '1002']}),
         diff=True)
     assert result['changed'] is True
     assert requests_of(calls) == [
-        ('GET', IP_PATH), ('GET', '/v3/subusers'), ('GET', SUBUSERS_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
+        ('GET', IP_PATH), ('GET', '/v3/subusers'), ('GET', '/v3/subusers'), ('GET', SUBUSERS_PATH),
+        ('POST', SUBUSERS_PATH + ':batchAdd')]
+    # the short list of subusers is confirmed by one more read (the server may cap the limit asked)
     assert calls[1].query == {'include_region': 'true', 'limit': '500', 'offset': '0'}
-    assert calls[2].query == {'limit': '100'}
-    assert calls[3].json == {'subusers': ['1002']}
+    assert calls[2].query == {'include_region': 'true', 'limit': '3', 'offset': '3'}
+    assert calls[3].query == {'limit': '100'}
+    assert calls[4].json == {'subusers': ['1002']}
     assert result['ip']['subusers'] == ['newsletter', 'shop-eu']
     assert result['diff']['before']['subusers'] == ['shop-eu']
     assert result['diff']['after']['subusers'] == ['newsletter', 'shop-eu']
@@ -133,27 +136,27 @@ def test_subusers_present_adds_missing_ids():
 
 def test_subusers_present_already_there_makes_no_write():
     result, calls, _code = run(
-        {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), (200, SUBUSERS), id_page('1001', '1002'))
+        {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '1002'))
     assert result['changed'] is False
-    assert [call.method for call in calls] == ['GET', 'GET', 'GET']
+    assert [call.method for call in calls] == ['GET'] * 4  # the subusers list is confirmed by one more read
     assert result['ip']['subusers'] == ['newsletter', 'shop-eu']
 
 
 def test_subusers_exact_adds_and_removes_with_numeric_ids():
     result, calls, _code = run(
         {'ip': IP, 'subusers': ['newsletter'], 'subusers_state': 'exact'},
-        (200, LEASED_IP), (200, SUBUSERS), id_page('1001', '9999'), (200, {}), (204, None))
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '9999'), (200, {}), (204, None))
     assert result['changed'] is True
-    assert requests_of(calls)[3:] == [('POST', SUBUSERS_PATH + ':batchAdd'), ('POST', SUBUSERS_PATH + ':batchDelete')]
-    assert calls[3].json == {'subusers': ['1002']}
+    assert requests_of(calls)[4:] == [('POST', SUBUSERS_PATH + ':batchAdd'), ('POST', SUBUSERS_PATH + ':batchDelete')]
+    assert calls[4].json == {'subusers': ['1002']}
     # 9999 matches no subuser: it is shown and removed as the raw id.
-    assert calls[4].json == {'subusers': ['1001', '9999']}
+    assert calls[5].json == {'subusers': ['1001', '9999']}
     assert result['ip']['subusers'] == ['newsletter']
 
 
 def test_unknown_subuser_id_is_shown_raw():
     result, _calls, _code = run(
-        {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), (200, SUBUSERS), id_page('1001', '9999'))
+        {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '9999'))
     assert result['changed'] is False
     assert result['ip']['subusers'] == ['9999', 'shop-eu']
 
@@ -161,26 +164,26 @@ def test_unknown_subuser_id_is_shown_raw():
 def test_subusers_absent_removes_only_the_named():
     result, calls, _code = run(
         {'ip': IP, 'subusers': ['shop-eu', 'dormant'], 'subusers_state': 'absent'},
-        (200, LEASED_IP), (200, SUBUSERS), id_page('1001', '1002'), (204, None))
-    assert requests_of(calls)[3:] == [('POST', SUBUSERS_PATH + ':batchDelete')]
-    assert calls[3].json == {'subusers': ['1001']}
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '1002'), (204, None))
+    assert requests_of(calls)[4:] == [('POST', SUBUSERS_PATH + ':batchDelete')]
+    assert calls[4].json == {'subusers': ['1001']}
     assert result['ip']['subusers'] == ['newsletter']
 
 
 def test_subusers_exact_empty_removes_all():
     result, calls, _code = run(
         {'ip': IP, 'subusers': [], 'subusers_state': 'exact'},
-        (200, LEASED_IP), (200, SUBUSERS), id_page('1002', '1001'), (204, None))
-    assert calls[3].json == {'subusers': ['1001', '1002']}
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page('1002', '1001'), (204, None))
+    assert calls[4].json == {'subusers': ['1001', '1002']}
     assert result['ip']['subusers'] == []
 
 
 def test_settings_and_subusers_check_mode():
     result, calls, _code = run(
         {'ip': IP, 'is_auto_warmup': False, 'subusers': ['newsletter']},
-        (200, LEASED_IP), (200, SUBUSERS), id_page(), check_mode=True, diff=True)
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page(), check_mode=True, diff=True)
     assert result['changed'] is True
-    assert [call.method for call in calls] == ['GET', 'GET', 'GET']
+    assert [call.method for call in calls] == ['GET'] * 4  # the subusers list is confirmed by one more read
     assert result['ip'] == {'ip': IP, 'is_auto_warmup': False, 'is_parent_assigned': False, 'is_enabled': None,
                             'is_leased': True, 'subusers': ['newsletter']}
     assert result['diff']['before']['subusers'] == []
@@ -189,10 +192,10 @@ def test_settings_and_subusers_check_mode():
 def test_settings_and_subusers_together():
     _result, calls, _code = run(
         {'ip': IP, 'is_auto_warmup': False, 'subusers': ['newsletter']},
-        (200, LEASED_IP), (200, SUBUSERS), id_page(), (200, {}), (200, {}))
-    assert requests_of(calls)[3:] == [('PATCH', IP_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
-    assert calls[3].json == {'is_auto_warmup': False}
-    assert calls[4].json == {'subusers': ['1002']}
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page(), (200, {}), (200, {}))
+    assert requests_of(calls)[4:] == [('PATCH', IP_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
+    assert calls[4].json == {'is_auto_warmup': False}
+    assert calls[5].json == {'subusers': ['1002']}
 
 
 # ------------------------------------------------------------------ errors
@@ -201,11 +204,11 @@ def test_settings_and_subusers_together():
 def test_unknown_usernames_are_all_named_before_any_write():
     result, calls, code = run(
         {'ip': IP, 'is_auto_warmup': False, 'subusers': ['shop-eu', 'ghost', 'nobody']},
-        (200, LEASED_IP), (200, SUBUSERS))
+        (200, LEASED_IP), offset_list(SUBUSERS))
     assert code == 1
     assert 'unknown subuser(s) on this account: ghost, nobody' in result['msg']
     assert all(call.method == 'GET' for call in calls)
-    assert requests_of(calls) == [('GET', IP_PATH), ('GET', '/v3/subusers')]
+    assert requests_of(calls) == [('GET', IP_PATH), ('GET', '/v3/subusers'), ('GET', '/v3/subusers')]
 
 
 def test_is_enabled_on_a_leased_ip_fails_before_any_write():
@@ -264,10 +267,10 @@ def test_nothing_to_manage_is_an_error():
 def test_failed_batch_after_patch_says_what_was_applied():
     result, calls, code = run(
         {'ip': IP, 'is_parent_assigned': True, 'subusers': ['newsletter']},
-        (200, LEASED_IP), (200, SUBUSERS), id_page(), (200, {}),
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page(), (200, {}),
         (400, {'errors': [{'field': 'subusers', 'message': 'unverified subusers: 1002'}]}))
     assert code == 1
-    assert requests_of(calls)[3:] == [('PATCH', IP_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
+    assert requests_of(calls)[4:] == [('PATCH', IP_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
     assert 'subusers: unverified subusers: 1002' in result['msg']
     assert 'Already applied to 192.0.2.10 before this error: set is_parent_assigned=true' in result['msg']
     assert result['status'] == 400
@@ -276,7 +279,7 @@ def test_failed_batch_after_patch_says_what_was_applied():
 def test_failed_delete_after_add_names_the_added_subusers():
     result, _calls, code = run(
         {'ip': IP, 'subusers': ['newsletter'], 'subusers_state': 'exact'},
-        (200, LEASED_IP), (200, SUBUSERS), id_page('1001'), (200, {}), (401, {'errors': [{'message': 'denied'}]}))
+        (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001'), (200, {}), (401, {'errors': [{'message': 'denied'}]}))
     assert code == 1
     assert 'Already applied to 192.0.2.10 before this error: added subusers newsletter' in result['msg']
 

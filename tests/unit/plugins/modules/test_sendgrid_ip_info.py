@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_ip_info
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import FakeTransport, offset_list, offset_reads
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 
@@ -34,8 +34,9 @@ SUBUSERS = [
     {'id': 2, 'username': 'newsletter', 'email': 'b@example.com', 'disabled': False},
     {'id': 3, 'username': 'dormant', 'email': 'c@example.com', 'disabled': True},
 ]
-IPS_CALL = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
-SUBUSERS_CALL = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500', 'offset': '0'})
+# Each offset list comes back short and is confirmed by one more read (the server may cap the limit asked).
+IPS_CALL = offset_reads('/v3/ips', len(ACCOUNT))
+SUBUSERS_CALL = offset_reads('/v3/subusers', len(SUBUSERS), {'include_region': 'true'})
 
 
 def calls(transport):
@@ -51,10 +52,10 @@ def run(args, transport, **kwargs):
 
 
 def test_basic_fields_need_only_the_ips_listing():
-    transport = FakeTransport((200, ACCOUNT))
+    transport = FakeTransport(offset_list(ACCOUNT))
     result = run({'fields': ['subusers', 'pools']}, transport)
     assert result['changed'] is False
-    assert calls(transport) == [IPS_CALL]
+    assert calls(transport) == [*IPS_CALL]
     assert ips_of(result) == ['192.0.2.10', '192.0.2.11', '192.0.2.20', '192.0.2.30', '192.0.2.31']
     assert result['ips'][2] == {'ip': '192.0.2.20', 'subusers': ['dormant', 'newsletter'], 'pools': []}
     assert result['usage'] == [
@@ -67,7 +68,7 @@ def test_basic_fields_need_only_the_ips_listing():
 
 def test_default_fields_add_the_ip_management_listing_and_merge_it():
     transport = FakeTransport(
-        (200, ACCOUNT),
+        offset_list(ACCOUNT),
         (200, {'result': [managed('192.0.2.10'), managed('192.0.2.11')],
                '_metadata': {'next_params': {'after_key': '2', 'limit': '100'}}}),
         (200, {'result': [managed('192.0.2.20'), managed('192.0.2.30'), managed('192.0.2.31', is_leased=False)],
@@ -75,7 +76,7 @@ def test_default_fields_add_the_ip_management_listing_and_merge_it():
     )
     result = run({}, transport)
     assert calls(transport) == [
-        IPS_CALL,
+        *IPS_CALL,
         ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000'}),
         ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000', 'after_key': '2'}),
     ]
@@ -96,36 +97,36 @@ def test_default_fields_add_the_ip_management_listing_and_merge_it():
     ({'pool': 'transactional'}, ['192.0.2.10', '192.0.2.11']),
 ])
 def test_classifications_and_filters_from_one_listing(args, expected):
-    transport = FakeTransport((200, ACCOUNT))
+    transport = FakeTransport(offset_list(ACCOUNT))
     result = run({**args, 'fields': ['subusers']}, transport)
     assert ips_of(result) == expected
-    assert calls(transport) == [IPS_CALL]
+    assert calls(transport) == [*IPS_CALL]
 
 
 def test_available_reads_subusers_for_the_disabled_ones():
-    transport = FakeTransport((200, SUBUSERS), (200, ACCOUNT))
+    transport = FakeTransport(offset_list(SUBUSERS), offset_list(ACCOUNT))
     result = run({'status': 'available', 'fields': ['subusers']}, transport)
     assert ips_of(result) == ['192.0.2.11', '192.0.2.30', '192.0.2.31']
-    assert calls(transport) == [SUBUSERS_CALL, IPS_CALL]
+    assert calls(transport) == [*SUBUSERS_CALL, *IPS_CALL]
 
 
 def test_subuser_filter_checks_the_subuser_exists():
-    transport = FakeTransport((200, SUBUSERS), (200, ACCOUNT))
+    transport = FakeTransport(offset_list(SUBUSERS), offset_list(ACCOUNT))
     result = run({'subuser': 'newsletter', 'fields': ['pools']}, transport)
     assert result['ips'] == [{'ip': '192.0.2.20', 'pools': []}]
-    unknown = run({'subuser': 'ghost'}, FakeTransport((200, SUBUSERS)))
+    unknown = run({'subuser': 'ghost'}, FakeTransport(offset_list(SUBUSERS)))
     assert unknown.failed and 'unknown subuser(s) on this account: ghost' in unknown['msg']
 
 
 def test_ip_management_filters_go_to_the_api():
     transport = FakeTransport(
-        (200, ACCOUNT),
+        offset_list(ACCOUNT),
         (200, {'result': [managed('192.0.2.31', is_leased=False)], '_metadata': {'next_params': {}}}),
     )
     result = run({'is_leased': False, 'added_after': '2023-11-14T22:13:20Z', 'ip_region': 'us',
                   'fields': ['is_leased']}, transport)
     assert result['ips'] == [{'ip': '192.0.2.31', 'is_leased': False}]
-    assert calls(transport)[1] == ('GET', '/v3/send_ips/ips', {
+    assert calls(transport)[len(IPS_CALL)] == ('GET', '/v3/send_ips/ips', {
         'include_region': 'true', 'is_leased': 'false', 'region': 'us', 'start_added_at': '1700000000',
         'limit': '1000'})
 
@@ -147,7 +148,7 @@ def test_bad_input_fails_before_any_request(args, message):
 
 
 def test_server_error_on_a_read_is_retried():
-    transport = FakeTransport((503, {'errors': [{'field': None, 'message': 'unavailable'}]}), (200, ACCOUNT))
+    transport = FakeTransport((503, {'errors': [{'field': None, 'message': 'unavailable'}]}), offset_list(ACCOUNT))
     result = run({'fields': ['subusers'], 'retry_budget': 5}, transport)
     assert not result.failed
-    assert len(transport.calls) == 2
+    assert len(transport.calls) == 1 + len(IPS_CALL)

@@ -15,6 +15,8 @@ from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport impo
     API_KEY,
     FakeTransport,
     empty_response,
+    offset_list,
+    offset_reads,
 )
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
@@ -37,10 +39,11 @@ SUBUSERS = [{'id': 1000 + n, 'username': name, 'email': f'{name}@example.com', '
 POOLS = {'result': [{'name': 'transactional', 'id': '7', 'total_ip_count': 2, 'ips_preview': [], 'regions': ['us']}],
          '_metadata': {'next_params': {'after_key': None}}}
 
-READ_IPS = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
-READ_SUBUSERS = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500', 'offset': '0'})
+# The two offset lists come back short: each is confirmed by one more read (the server may cap the limit asked).
+READ_IPS = offset_reads('/v3/ips', len(ACCOUNT_IPS))
+READ_SUBUSERS = offset_reads('/v3/subusers', len(SUBUSERS), {'include_region': 'true'})
 READ_POOLS = ('GET', '/v3/send_ips/pools', {'limit': '100'})
-ALL_READS = [READ_IPS, READ_SUBUSERS, READ_POOLS]
+ALL_READS = [*READ_IPS, *READ_SUBUSERS, READ_POOLS]
 
 MATCHING_LAYOUT = {
     'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
@@ -50,9 +53,9 @@ MATCHING_LAYOUT = {
 
 
 def reads(pools=True, subusers=True):
-    steps = [(200, ACCOUNT_IPS)]
+    steps = [offset_list(ACCOUNT_IPS)]
     if subusers:
-        steps.append((200, SUBUSERS))
+        steps.append(offset_list(SUBUSERS))
     if pools:
         steps.append((200, POOLS))
     return steps
@@ -96,7 +99,7 @@ def test_omitted_parts_are_neither_read_nor_written():
     transport = FakeTransport(*reads(pools=False, subusers=False))
     result = run({'warmup': ['192.0.2.21'], 'exclusive': True}, transport)
     assert result['changed'] is False
-    assert calls(transport) == [READ_IPS]
+    assert calls(transport) == [*READ_IPS]
     assert result['layout'] == {'warmup': ['192.0.2.21']}
 
 
@@ -108,7 +111,7 @@ def test_three_subusers_one_differs_makes_exactly_one_put():
     result = run({'subusers': {'shop-eu': ['192.0.2.10'], 'newsletter': ['192.0.2.22'], 'shop-us': ['192.0.2.12']}},
                  transport)
     assert result['changed'] is True
-    assert calls(transport) == [READ_IPS, READ_SUBUSERS, ('PUT', '/v3/subusers/newsletter/ips', {})]
+    assert calls(transport) == [*READ_IPS, *READ_SUBUSERS, ('PUT', '/v3/subusers/newsletter/ips', {})]
     # non-exclusive: the union of what the subuser has and what the layout names
     assert transport.calls[-1].json == ['192.0.2.11', '192.0.2.20', '192.0.2.22']
     assert result['changes']['subusers'] == {'newsletter': {'added': ['192.0.2.22'], 'removed': []}}
@@ -154,14 +157,14 @@ def test_exclusive_without_warmup_leaves_warmup_alone():
     transport = FakeTransport(*reads(pools=False))
     result = run({'subusers': {'shop-eu': ['192.0.2.10']}, 'exclusive': True}, transport)
     assert result['changed'] is False
-    assert calls(transport) == [READ_IPS, READ_SUBUSERS]
+    assert calls(transport) == [*READ_IPS, *READ_SUBUSERS]
 
 
 def test_missing_pool_is_created_with_its_ips_in_the_body():
     transport = FakeTransport(*reads(subusers=False),
                               (201, {'name': 'marketing', 'id': '8', 'ips': ['192.0.2.20', '192.0.2.22']}))
     result = run({'pools': {'marketing': ['192.0.2.22', '192.0.2.20']}}, transport, diff=True)
-    assert calls(transport) == [READ_IPS, READ_POOLS, ('POST', '/v3/send_ips/pools', {})]
+    assert calls(transport) == [*READ_IPS, READ_POOLS, ('POST', '/v3/send_ips/pools', {})]
     assert transport.calls[-1].json == {'name': 'marketing', 'ips': ['192.0.2.20', '192.0.2.22']}
     assert result['changes']['pools'] == {'marketing': {'created': True, 'added': ['192.0.2.20', '192.0.2.22'],
                                                         'removed': []}}

@@ -139,26 +139,39 @@ def test_create_when_the_account_has_100_pools_fails_before_any_write():
     assert calls(transport) == [LIST_POOLS, ('GET', POOLS + '?limit=100&after_key=60', None)]
 
 
-def test_create_server_error_is_not_retried_and_says_the_outcome_is_unknown():
-    transport = FakeTransport(pools_page(), (500, {'errors': [{'field': None, 'message': 'internal error'}]}))
+def test_create_server_error_is_retried_and_an_applied_first_attempt_is_confirmed():
+    # Pool names are unique: the repeat of a creation that was applied is refused, and one read confirms it.
+    transport = FakeTransport(pools_page(), (500, {'errors': [{'field': None, 'message': 'internal error'}]}),
+                              (400, {'errors': [{'field': 'name', 'message': 'already exists'}]}),
+                              pools_page(('other', '7', 1), ('transactional', '9', 0)), pool_ips_page())
+    result = run({'name': 'transactional', 'max_retries': 3}, transport)
+
+    assert not result.failed, result.result
+    assert result['changed'] is True
+    assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})] * 2
+    assert calls(transport)[-2:] == [LIST_POOLS, list_pool_ips('9')]
+
+
+def test_create_server_errors_to_the_end_say_the_outcome_is_unknown():
+    transport = FakeTransport(pools_page(), *[(500, {'errors': [{'field': None, 'message': 'internal error'}]})] * 4)
     result = run({'name': 'transactional', 'max_retries': 3}, transport)
 
     assert result.failed
-    assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})]
+    assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})] * 4
     assert result['status'] == 500 and result['method'] == 'POST' and result['path'] == POOLS
     assert 'internal error' in result['msg']
-    assert 'not retried, as this request is not safe to repeat: it may or may not have been applied' in result['msg']
+    assert 'it may or may not have been applied' in result['msg']
 
 
-def test_create_connection_lost_after_sending_is_not_retried_and_reported_as_unknown():
+def test_create_connection_lost_after_sending_is_retried():
     transport = FakeTransport(pools_page())
     transport.add_error('read timed out', request_sent=True)
+    transport.add(201, {'name': 'transactional', 'id': '42', 'ips': []})
     result = run({'name': 'transactional', 'max_retries': 3}, transport)
 
-    assert result.failed
-    assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})]
-    assert result['outcome_unknown'] is True
-    assert 'may or may not have been applied' in result['msg']
+    assert not result.failed, result.result
+    assert result['changed'] is True
+    assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})] * 2
 
 
 # ------------------------------------------------------------------------------------ membership

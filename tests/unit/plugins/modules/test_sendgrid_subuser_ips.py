@@ -9,7 +9,12 @@ import json
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_subuser_ips
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
+    API_KEY,
+    FakeTransport,
+    offset_list,
+    offset_reads,
+)
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 SUBUSERS = [{'id': 1001, 'username': 'shop-eu', 'email': 'a@example.com', 'disabled': False}]
@@ -22,13 +27,13 @@ ACCOUNT = [
      'whitelabeled': False, 'assigned_at': None},
 ]
 READS = [
-    ('GET', '/v3/subusers', {'username': 'shop-eu', 'include_region': 'true', 'limit': '500', 'offset': '0'}),
-    ('GET', '/v3/ips', {'limit': '500', 'offset': '0'}),
+    *offset_reads('/v3/subusers', len(SUBUSERS), {'username': 'shop-eu', 'include_region': 'true'}),
+    *offset_reads('/v3/ips', len(ACCOUNT)),
 ]
 
 
 def transport_with_reads(*writes):
-    return FakeTransport((200, SUBUSERS), (200, ACCOUNT), *writes)
+    return FakeTransport(offset_list(SUBUSERS), offset_list(ACCOUNT), *writes)
 
 
 def calls(transport):
@@ -102,15 +107,16 @@ def test_all_ips_puts_every_account_ip_of_the_subusers_region():
 def test_all_ips_for_an_eu_subuser_asks_for_eu_ips():
     eu_subuser = [{'id': 5, 'username': 'eu-shop', 'email': 'e@example.com', 'disabled': False, 'region': 'eu'}]
     send_ips = {'result': [managed('192.0.2.11', 'eu')], '_metadata': {'next_params': {}}}
-    transport = FakeTransport((200, eu_subuser), (200, ACCOUNT), (200, send_ips), (200, {'ips': ['192.0.2.11']}))
+    transport = FakeTransport(offset_list(eu_subuser), offset_list(ACCOUNT), (200, send_ips),
+                              (200, {'ips': ['192.0.2.11']}))
     result = run({'subuser': 'eu-shop', 'all_ips': True}, transport)
     assert result['ips'] == ['192.0.2.11']
-    assert transport.calls[2].query['region'] == 'eu'
+    assert transport.calls[len(READS)].query['region'] == 'eu'
 
 
 def test_subuser_name_is_percent_encoded():
-    transport = FakeTransport((200, [{'id': 7, 'username': 'shop eu', 'email': 'x@example.com', 'disabled': False}]),
-                              (200, ACCOUNT), (200, {'ips': ['192.0.2.11']}))
+    transport = FakeTransport(offset_list([{'id': 7, 'username': 'shop eu', 'email': 'x@example.com', 'disabled': False}]),
+                              offset_list(ACCOUNT), (200, {'ips': ['192.0.2.11']}))
     run({'subuser': 'shop eu', 'ips': ['192.0.2.11']}, transport)
     assert transport.calls[-1].path == '/v3/subusers/shop%20eu/ips'
     assert transport.calls[0].query_string.startswith('username=shop%20eu')
