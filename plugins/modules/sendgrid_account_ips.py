@@ -92,7 +92,8 @@ notes:
     settings; otherwise C(POST /v3/ips) (one call for all the IPs, subusers given by username), SendGrid's
     long-standing call, which adds IPs in SendGrid's default region and returns how many more may be added."
   - Both calls are served only by the global API (C(https://api.sendgrid.com)), for the parent account; with
-    O(region=eu) the task fails before any write.
+    O(region=eu) they go there, and with O(region=eu) and O(api_url) (no global host known) the task fails before
+    any write.
   - A call that buys is never retried. If it fails with a server error or a lost connection, the IPs may or may
     not have been bought; the task fails and says so, and a re-run counts what is on the account. When several
     calls are needed and one fails, the error lists the IPs the earlier calls bought (also in RV(bought)).
@@ -225,7 +226,7 @@ remaining:
 
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IPS, ADD_SEND_IP, SendGridAPI
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     IP_REGION_OF_SUBUSER_REGION,
@@ -331,7 +332,7 @@ def plan_purchase(
 ) -> tuple[dict[str, t.Any], int]:
     """The purchase and the remaining count before it; every check before the first write."""
     endpoint = SEND_IPS_ADD if uses_send_ips(params) else LEGACY_ADD
-    sg.api.require_global_host(endpoint)
+    sg.api.require(ADD_SEND_IP if endpoint == SEND_IPS_ADD else ADD_IPS)
     quote = sg.api.get_remaining_ips()
     remaining, price = quote.get('remaining'), quote.get('price_per_ip')
     if not isinstance(remaining, int) or isinstance(remaining, bool) or not isinstance(price, (int, float)):

@@ -97,7 +97,8 @@ notes:
     server error, or the connection fails after the request was sent, the subuser may or may not exist; the task
     fails and says so, and running it again converges (the subuser is found by its username).
   - Adding IPs to an existing subuser uses calls served only by the global API (C(https://api.sendgrid.com));
-    with O(region=eu) such a task fails before any write.
+    with O(region=eu) they go there, and with O(region=eu) and O(api_url) (no global host known) such a task
+    fails before any write.
   - If a write fails after an earlier write of the same task succeeded, the error says what was already applied.
 seealso:
   - module: mailops.sendgrid.sendgrid_subuser_info
@@ -184,6 +185,7 @@ added:
 import re
 import typing as t
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IP_SUBUSERS
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import IP_REGION_OF_SUBUSER_REGION, normalize_ips, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
@@ -229,6 +231,15 @@ def check_ips(
             + ', '.join(f'{ip} ({regions[ip]})' for ip in wrong))
 
 
+def redact(exc: SendGridError, secret: str) -> SendGridError:
+    """The error without ``secret`` (the API may quote the password it refused), whatever Ansible masks later."""
+    exc.message = exc.message.replace(secret, '********')
+    for item in getattr(exc, 'errors', None) or ():
+        if isinstance(item.get('message'), str):
+            item['message'] = item['message'].replace(secret, '********')
+    return exc
+
+
 def state_view(entry: t.Mapping[str, t.Any] | None, ips: list[str] | None) -> dict[str, t.Any]:
     if entry is None:
         return {}
@@ -254,8 +265,11 @@ def create(sg: SendGridModule, username: str, email: str | None, ips: list[str] 
     entry: dict[str, t.Any] = {'username': username, 'id': None, 'email': email, 'disabled': False,
                                'region': region}
     if not sg.check_mode:
-        answer = sg.api.create_subuser(username, t.cast(str, email), params['password'], ips,
-                                       params['subuser_region'])
+        try:
+            answer = sg.api.create_subuser(username, t.cast(str, email), params['password'], ips,
+                                           params['subuser_region'])
+        except SendGridError as exc:
+            raise redact(exc, params['password']) from None
         entry.update(id=answer.get('user_id'), email=answer.get('email') or email,
                      region=answer.get('region') or region)
         if params['disabled']:
@@ -298,7 +312,7 @@ def update(
         added = sort_ips(set(ips) - set(current))
         if added:
             check_ips(sg, added, account, region or params['subuser_region'] or 'global')
-            sg.api.require_global_host('POST /v3/send_ips/ips/{ip}/subusers:batchAdd')
+            sg.api.require(ADD_IP_SUBUSERS)
     disable = params['disabled'] is not None and bool(entry.get('disabled')) != params['disabled']
 
     after = {**entry, 'disabled': params['disabled'] if disable else bool(entry.get('disabled'))}

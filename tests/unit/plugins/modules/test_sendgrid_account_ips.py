@@ -13,11 +13,10 @@ import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_account_ips
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.capture_warnings import captured_warnings
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.call_log import calls, offset_calls, writes
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
-LIST_IPS = ('GET', '/v3/ips?limit=500&offset=0', None)
-LIST_SUBUSERS = ('GET', '/v3/subusers?include_region=true&limit=500&offset=0', None)
 LIST_SEND_IPS = ('GET', '/v3/send_ips/ips?include_region=true&limit=1000', None)
 REMAINING = ('GET', '/v3/ips/remaining', None)
 PRICE = (200, {'results': [{'remaining': 3, 'period': 'month', 'price_per_ip': 20}]})
@@ -44,13 +43,8 @@ def send_ips(regions: dict[str, str] | None = None, auto: t.Collection[str] = ()
                  '_metadata': {'next_params': {'after_key': None}}}
 
 
-def calls(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [(call.method, call.path + ('?' + call.query_string if call.query_string else ''), call.json)
-            for call in transport.calls]
-
-
-def writes(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [call for call in calls(transport) if call[0] != 'GET']
+LIST_IPS = offset_calls('/v3/ips', len(ACCOUNT))
+LIST_SUBUSERS = offset_calls('/v3/subusers', len(SUBUSERS), 'include_region=true')
 
 
 def run(args: dict[str, t.Any], transport: FakeTransport, **kwargs: t.Any) -> t.Any:
@@ -79,12 +73,12 @@ def send_ip_answer(ip: str, subusers: t.Sequence[str] = (), region: str = 'us') 
     {'count': 1, 'status': 'free', 'pools_as_taken': True},
 ])
 def test_enough_ips_is_a_no_op_that_reads_only_what_counting_needs(args):
-    steps = [(200, ACCOUNT)] + ([(200, SUBUSERS)] if 'subusers' in args else [])
+    steps = [offset_list(ACCOUNT)] + ([offset_list(SUBUSERS)] if 'subusers' in args else [])
     transport = FakeTransport(*steps)
     result = run({**args, 'allow_purchase': False}, transport, diff=True)
 
     assert not result.failed, result.result
-    assert calls(transport) == [LIST_IPS] + ([LIST_SUBUSERS] if 'subusers' in args else [])
+    assert calls(transport) == LIST_IPS + (LIST_SUBUSERS if 'subusers' in args else [])
     assert result['changed'] is False
     assert result['purchase'] is None and result['bought'] == [] and result['remaining'] is None
     assert result['diff']['before'] == result['diff']['after']
@@ -92,15 +86,15 @@ def test_enough_ips_is_a_no_op_that_reads_only_what_counting_needs(args):
 
 def test_counting_rules():
     # subusers: every named subuser must be on the IP (other subusers allowed); free: no subuser; pools_as_taken.
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS))
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS))
     assert run({'count': 1, 'subusers': ['shop-eu', 'newsletter']}, transport)['ips'] == ['192.0.2.20']
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS))
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS))
     assert run({'count': 1, 'subusers': ['shop-eu']}, transport)['ips'] == ['192.0.2.10', '192.0.2.20']
-    transport = FakeTransport((200, ACCOUNT))
+    transport = FakeTransport(offset_list(ACCOUNT))
     assert run({'count': 1, 'status': 'free'}, transport)['ips'] == ['192.0.2.11', '192.0.2.31']
-    transport = FakeTransport((200, ACCOUNT))
+    transport = FakeTransport(offset_list(ACCOUNT))
     assert run({'count': 1, 'status': 'free', 'pools_as_taken': True}, transport)['ips'] == ['192.0.2.31']
-    transport = FakeTransport((200, ACCOUNT), send_ips())
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips())
     assert run({'count': 1, 'ip_region': 'eu'}, transport)['ips'] == ['203.0.113.5']
 
 
@@ -108,10 +102,10 @@ def test_counting_rules():
 
 
 def test_plain_purchase_is_one_legacy_call_after_the_price_is_read():
-    transport = FakeTransport((200, ACCOUNT), PRICE, legacy_answer('198.51.100.10', '198.51.100.11', remaining=1))
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE, legacy_answer('198.51.100.10', '198.51.100.11', remaining=1))
     result = run({'count': 7, 'allow_purchase': True}, transport, diff=True)
 
-    assert calls(transport) == [LIST_IPS, REMAINING, ('POST', '/v3/ips', {'count': 2})]
+    assert calls(transport) == [*LIST_IPS, REMAINING, ('POST', '/v3/ips', {'count': 2})]
     assert result['changed'] is True
     assert result['bought'] == ['198.51.100.10', '198.51.100.11']
     assert result['count'] == 7 and len(result['ips']) == 7
@@ -124,10 +118,10 @@ def test_plain_purchase_is_one_legacy_call_after_the_price_is_read():
 
 
 def test_check_mode_shows_the_purchase_and_its_price_and_writes_nothing_without_allow_purchase():
-    transport = FakeTransport((200, ACCOUNT), PRICE)
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE)
     result = run({'count': 7}, transport, check_mode=True, diff=True)
 
-    assert calls(transport) == [LIST_IPS, REMAINING]
+    assert calls(transport) == [*LIST_IPS, REMAINING]
     assert result['changed'] is True
     assert result['bought'] == [] and result['count'] == 7 and len(result['ips']) == 5
     assert result['purchase']['count'] == 2 and result['purchase']['price_per_ip'] == 20
@@ -136,7 +130,7 @@ def test_check_mode_shows_the_purchase_and_its_price_and_writes_nothing_without_
 
 
 def test_without_allow_purchase_the_task_fails_before_any_write_and_says_what_it_would_buy():
-    transport = FakeTransport((200, ACCOUNT), PRICE)
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE)
     result = run({'count': 7}, transport)
 
     assert result.failed
@@ -147,7 +141,7 @@ def test_without_allow_purchase_the_task_fails_before_any_write_and_says_what_it
 
 
 def test_legacy_purchase_for_subusers_sends_their_usernames():
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS), PRICE,
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS), PRICE,
                               legacy_answer('198.51.100.10', subusers=['newsletter', 'shop-eu']))
     result = run({'count': 2, 'subusers': ['shop-eu ', 'newsletter'], 'allow_purchase': True}, transport)
 
@@ -157,7 +151,7 @@ def test_legacy_purchase_for_subusers_sends_their_usernames():
 
 
 def test_legacy_server_error_is_not_retried_and_says_the_outcome_is_unknown():
-    transport = FakeTransport((200, ACCOUNT), PRICE, (503, {'errors': [{'message': 'unavailable'}]}))
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE, (503, {'errors': [{'message': 'unavailable'}]}))
     result = run({'count': 6, 'allow_purchase': True, 'max_retries': 3}, transport)
 
     assert result.failed
@@ -166,7 +160,7 @@ def test_legacy_server_error_is_not_retried_and_says_the_outcome_is_unknown():
 
 
 def test_legacy_answer_naming_fewer_ips_is_a_warning():
-    transport = FakeTransport((200, ACCOUNT), PRICE, legacy_answer('198.51.100.10'))
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE, legacy_answer('198.51.100.10'))
     with captured_warnings() as warnings:
         result = run({'count': 7, 'allow_purchase': True}, transport)
 
@@ -179,12 +173,12 @@ def test_legacy_answer_naming_fewer_ips_is_a_warning():
 
 
 def test_region_purchase_is_one_call_per_ip_with_the_region():
-    transport = FakeTransport((200, ACCOUNT), send_ips(), PRICE,
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips(), PRICE,
                               send_ip_answer('203.0.113.10', region='eu'), send_ip_answer('203.0.113.11', region='eu'))
     result = run({'count': 3, 'ip_region': 'eu', 'allow_purchase': True}, transport)
 
     body = {'is_auto_warmup': False, 'is_parent_assigned': True, 'region': 'eu', 'include_region': True}
-    assert calls(transport) == [LIST_IPS, LIST_SEND_IPS, REMAINING,
+    assert calls(transport) == [*LIST_IPS, LIST_SEND_IPS, REMAINING,
                                 ('POST', '/v3/send_ips/ips', body), ('POST', '/v3/send_ips/ips', body)]
     assert result['bought'] == ['203.0.113.10', '203.0.113.11']
     assert result['ips'] == ['203.0.113.5', '203.0.113.10', '203.0.113.11']
@@ -193,7 +187,7 @@ def test_region_purchase_is_one_call_per_ip_with_the_region():
 
 
 def test_warmup_or_parent_setting_uses_send_ips_in_the_us_with_subuser_ids():
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS), send_ips(), PRICE,
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS), send_ips(), PRICE,
                               send_ip_answer('198.51.100.10', subusers=['1001']))
     result = run({'count': 3, 'subusers': ['shop-eu'], 'is_auto_warmup': True, 'is_parent_assigned': False,
                   'allow_purchase': True}, transport)
@@ -205,7 +199,7 @@ def test_warmup_or_parent_setting_uses_send_ips_in_the_us_with_subuser_ids():
 
 
 def test_a_failure_half_way_reports_what_was_bought():
-    transport = FakeTransport((200, ACCOUNT), send_ips(), PRICE, send_ip_answer('198.51.100.10'),
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips(), PRICE, send_ip_answer('198.51.100.10'),
                               (400, {'errors': [{'field': '', 'message': 'No IPs remaining'}]}))
     result = run({'count': 7, 'ip_region': 'us', 'allow_purchase': True}, transport)
 
@@ -219,7 +213,7 @@ def test_a_failure_half_way_reports_what_was_bought():
 
 
 def test_a_first_call_lost_after_sending_says_nothing_was_surely_bought_and_is_not_repeated():
-    transport = FakeTransport((200, ACCOUNT), send_ips(), PRICE)
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips(), PRICE)
     transport.add_error('read timed out', request_sent=True)
     result = run({'count': 5, 'ip_region': 'us', 'allow_purchase': True, 'max_retries': 3}, transport)
 
@@ -234,7 +228,7 @@ def test_a_first_call_lost_after_sending_says_nothing_was_surely_bought_and_is_n
 
 
 def test_more_than_the_account_may_add_fails_before_any_write():
-    transport = FakeTransport((200, ACCOUNT), PRICE)
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE)
     result = run({'count': 9, 'allow_purchase': True}, transport)
 
     assert result.failed
@@ -243,7 +237,7 @@ def test_more_than_the_account_may_add_fails_before_any_write():
 
 
 def test_no_price_no_purchase():
-    transport = FakeTransport((200, ACCOUNT), (200, {'results': []}))
+    transport = FakeTransport(offset_list(ACCOUNT), (200, {'results': []}))
     result = run({'count': 9, 'allow_purchase': True}, transport, check_mode=True)
 
     assert result.failed
@@ -252,7 +246,7 @@ def test_no_price_no_purchase():
 
 def test_unknown_region_blocks_a_purchase_it_could_change():
     regions = {'192.0.2.10': 'us', '192.0.2.11': 'us'}
-    transport = FakeTransport((200, ACCOUNT), send_ips(regions))
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips(regions))
     result = run({'count': 3, 'ip_region': 'us', 'allow_purchase': True}, transport)
 
     assert result.failed
@@ -264,7 +258,7 @@ def test_unknown_region_blocks_a_purchase_it_could_change():
 
 def test_unknown_region_is_a_warning_when_enough_ips_count_anyway():
     regions = {'192.0.2.10': 'us', '192.0.2.11': 'us'}
-    transport = FakeTransport((200, ACCOUNT), send_ips(regions))
+    transport = FakeTransport(offset_list(ACCOUNT), send_ips(regions))
     with captured_warnings() as warnings:
         result = run({'count': 2, 'ip_region': 'us'}, transport)
 
@@ -273,14 +267,23 @@ def test_unknown_region_is_a_warning_when_enough_ips_count_anyway():
                         ' 192.0.2.20, 192.0.2.31, 203.0.113.5']
 
 
-def test_eu_connection_fails_before_buying():
-    transport = FakeTransport((200, ACCOUNT))
+def test_with_region_eu_the_purchase_goes_to_the_global_host():
+    transport = FakeTransport(offset_list(ACCOUNT), PRICE, legacy_answer('198.51.100.10', '198.51.100.11'))
     result = run({'count': 7, 'region': 'eu', 'allow_purchase': True}, transport)
 
+    assert not result.failed, result.result
+    assert [(call.method, call.url.split('/v3/')[0]) for call in transport.calls] == [
+        ('GET', 'https://api.eu.sendgrid.com')] * 2 + [('GET', 'https://api.eu.sendgrid.com'),
+                                                      ('POST', 'https://api.sendgrid.com')]
+
+
+def test_with_region_eu_and_api_url_there_is_no_global_host_and_nothing_is_bought():
+    transport = FakeTransport(offset_list(ACCOUNT))
+    result = run({'count': 7, 'region': 'eu', 'api_url': 'http://127.0.0.1:8080', 'allow_purchase': True}, transport)
+
     assert result.failed
-    assert result['msg'] == ('POST /v3/ips is served only by https://api.sendgrid.com (the parent account), not by'
-                             ' https://api.eu.sendgrid.com; run this task with region=global')
-    assert calls(transport) == [LIST_IPS]
+    assert result['msg'].startswith('AddIp (POST /v3/ips) is served only by the global host https://api.sendgrid.com')
+    assert calls(transport) == LIST_IPS
 
 
 @pytest.mark.parametrize('args, message', [
@@ -292,7 +295,7 @@ def test_eu_connection_fails_before_buying():
      ' are eu IPs, which these subusers cannot use: shop-eu'),
 ])
 def test_subusers_of_another_region_fail_before_any_write(args, message):
-    steps = [(200, ACCOUNT), (200, SUBUSERS)] + ([send_ips()] if 'ip_region' in args else [])
+    steps = [offset_list(ACCOUNT), offset_list(SUBUSERS)] + ([send_ips()] if 'ip_region' in args else [])
     transport = FakeTransport(*steps)
     result = run({**args, 'allow_purchase': True}, transport)
 
@@ -302,7 +305,7 @@ def test_subusers_of_another_region_fail_before_any_write(args, message):
 
 
 def test_auto_warmup_for_a_subuser_whose_ips_all_warm_up_fails_before_any_write():
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS), send_ips(auto=['192.0.2.10']))
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS), send_ips(auto=['192.0.2.10']))
     result = run({'count': 3, 'subusers': ['shop-eu'], 'is_auto_warmup': True, 'allow_purchase': True}, transport)
 
     assert result.failed
@@ -312,7 +315,7 @@ def test_auto_warmup_for_a_subuser_whose_ips_all_warm_up_fails_before_any_write(
 
 
 def test_unknown_subuser_fails_before_any_write():
-    transport = FakeTransport((200, ACCOUNT), (200, SUBUSERS))
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS))
     result = run({'count': 1, 'subusers': ['nobody', 'shop-eu'], 'allow_purchase': True}, transport)
 
     assert result.failed

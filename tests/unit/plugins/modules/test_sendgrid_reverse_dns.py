@@ -12,13 +12,12 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_reverse_dns
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.call_log import calls, offset_calls, writes
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 IP = '192.0.2.31'
 RECORDS = '/v3/whitelabel/ips'
-LIST_RECORDS = ('GET', f'{RECORDS}?ip={IP}&limit=100&offset=0', None)
-ACCOUNT_IP = ('GET', f'/v3/ips?ip={IP}&limit=500&offset=0', None)
 CREATE_BODY = {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail'}
 
 
@@ -31,13 +30,14 @@ def record(record_id: int, ip: str = IP, domain: str = 'example.com', subdomain:
             'a_record': {'valid': valid, 'type': 'a', 'host': host, 'data': ip}}
 
 
-def calls(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [(call.method, call.path + ('?' + call.query_string if call.query_string else ''), call.json)
-            for call in transport.calls]
+def list_records(count: int, ip: str = IP) -> list[tuple[str, str, None]]:
+    """The reads of GET /v3/whitelabel/ips?ip=... that list ``count`` records."""
+    return offset_calls(RECORDS, count, f'ip={ip}', page_size=100)
 
 
-def writes(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [call for call in calls(transport) if call[0] != 'GET']
+def account_ip(count: int, ip: str = IP) -> list[tuple[str, str, None]]:
+    """The reads of GET /v3/ips?ip=... that list ``count`` IPs."""
+    return offset_calls('/v3/ips', count, f'ip={ip}')
 
 
 def run(args: dict[str, t.Any], transport: FakeTransport, **kwargs: t.Any) -> t.Any:
@@ -55,11 +55,11 @@ def validation_answer(record_id: int, valid: bool, reason: str | None = None) ->
 
 
 def test_create_reads_the_records_and_the_ip_then_posts_once_and_returns_the_a_record():
-    transport = FakeTransport((200, []), (200, [{'ip': IP, 'subusers': []}]), (201, record(7)))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP, 'subusers': []}]), (201, record(7)))
     result = run({'domain': 'example.com', 'subdomain': 'mail'}, transport, diff=True)
 
     assert not result.failed, result.result
-    assert calls(transport) == [LIST_RECORDS, ACCOUNT_IP, ('POST', RECORDS, CREATE_BODY)]
+    assert calls(transport) == [*list_records(0), *account_ip(1), ('POST', RECORDS, CREATE_BODY)]
     assert result['changed'] is True
     assert result['ip'] == IP and result['record_id'] == 7 and result['rdns'] == 'o7.mail.example.com'
     assert result['a_record'] == {'host': 'o7.mail.example.com', 'type': 'A', 'data': IP, 'valid': False}
@@ -71,11 +71,11 @@ def test_create_reads_the_records_and_the_ip_then_posts_once_and_returns_the_a_r
 
 
 def test_create_in_check_mode_reads_only_and_cannot_know_the_host():
-    transport = FakeTransport((200, []), (200, [{'ip': IP}]))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'validate': True}, transport, check_mode=True,
                  diff=True)
 
-    assert calls(transport) == [LIST_RECORDS, ACCOUNT_IP]
+    assert calls(transport) == [*list_records(0), *account_ip(1)]
     assert result['changed'] is True
     assert result['record_id'] is None and result['rdns'] is None
     assert result['a_record'] == {'host': None, 'type': 'A', 'data': IP, 'valid': False}
@@ -85,7 +85,7 @@ def test_create_in_check_mode_reads_only_and_cannot_know_the_host():
 
 
 def test_create_without_subdomain_leaves_it_to_sendgrid():
-    transport = FakeTransport((200, []), (200, [{'ip': IP}]), (201, record(8, subdomain=None)))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]), (201, record(8, subdomain=None)))
     result = run({'domain': 'example.com'}, transport)
 
     assert writes(transport) == [('POST', RECORDS, {'ip': IP, 'domain': 'example.com'})]
@@ -93,7 +93,7 @@ def test_create_without_subdomain_leaves_it_to_sendgrid():
 
 
 def test_an_internationalized_domain_is_sent_in_its_idna_form():
-    transport = FakeTransport((200, []), (200, [{'ip': IP}]), (201, record(7, domain='xn--bcher-kva.example')))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]), (201, record(7, domain='xn--bcher-kva.example')))
     result = run({'domain': 'Bücher.example'}, transport)
 
     assert writes(transport) == [('POST', RECORDS, {'ip': IP, 'domain': 'xn--bcher-kva.example'})]
@@ -101,7 +101,7 @@ def test_an_internationalized_domain_is_sent_in_its_idna_form():
 
 
 def test_create_then_validate_in_the_same_run():
-    transport = FakeTransport((200, []), (200, [{'ip': IP}]), (201, record(7)), validation_answer(7, True))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]), (201, record(7)), validation_answer(7, True))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'validate': True}, transport)
 
     assert writes(transport) == [('POST', RECORDS, CREATE_BODY), ('POST', f'{RECORDS}/7/validate', None)]
@@ -111,7 +111,7 @@ def test_create_then_validate_in_the_same_run():
 
 def test_ip_not_on_the_account_fails_before_any_write():
     # The account listing's ip filter may be a prefix search: only the exact address counts.
-    transport = FakeTransport((200, []), (200, [{'ip': '192.0.2.310'}]))
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': '192.0.2.310'}]))
     result = run({'domain': 'example.com'}, transport)
 
     assert result.failed
@@ -119,24 +119,48 @@ def test_ip_not_on_the_account_fails_before_any_write():
     assert writes(transport) == []
 
 
-def test_create_server_error_is_not_retried_and_says_the_outcome_is_unknown():
-    transport = FakeTransport((200, []), (200, [{'ip': IP}]),
-                              (500, {'errors': [{'message': 'internal error'}]}))
+def test_create_after_a_server_error_is_retried():
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]),
+                              (500, {'errors': [{'message': 'internal error'}]}), (201, record(7)))
+    result = run({'domain': 'example.com', 'subdomain': 'mail', 'max_retries': 3}, transport)
+
+    assert writes(transport) == [('POST', RECORDS, CREATE_BODY)] * 2
+    assert result['changed'] is True and result['record_id'] == 7
+
+
+def test_create_applied_before_a_lost_answer_is_confirmed_by_a_read():
+    # The first POST was applied but its answer was lost; the repeat is refused (one record per IP),
+    # and the listing shows the record: the task succeeds with it.
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]))
+    transport.add_error('connection reset by peer', request_sent=True)
+    transport.add(400, {'errors': [{'field': 'ip', 'message': 'ip already has a reverse DNS record'}]})
+    transport.add_step(offset_list([record(7)]))
+    result = run({'domain': 'example.com', 'subdomain': 'mail', 'max_retries': 3}, transport)
+
+    assert not result.failed, result.result
+    assert writes(transport) == [('POST', RECORDS, CREATE_BODY)] * 2
+    assert result['record_id'] == 7 and result['a_record']['host'] == 'o7.mail.example.com'
+
+
+def test_create_refused_after_a_server_error_and_not_confirmed_fails_and_says_so():
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]),
+                              (500, {'errors': [{'message': 'internal error'}]}),
+                              (400, {'errors': [{'field': 'ip', 'message': 'ip already has a reverse DNS record'}]}),
+                              offset_list([record(7, domain='other.example')]))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'max_retries': 3}, transport)
 
     assert result.failed
-    assert writes(transport) == [('POST', RECORDS, CREATE_BODY)]
-    assert 'may or may not have been applied' in result['msg']
+    assert 'a read shows that the change is not in place' in result['msg']
 
 
 # ------------------------------------------------------------------------------------ existing records
 
 
 def test_matching_record_is_a_no_op_with_one_read():
-    transport = FakeTransport((200, [record(7, users=['shop-eu'], valid=True)]))
+    transport = FakeTransport(offset_list([record(7, users=['shop-eu'], valid=True)]))
     result = run({'domain': 'Example.COM.', 'subdomain': 'MAIL'}, transport, diff=True)
 
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
     assert result['changed'] is False
     assert result['record_id'] == 7 and result['users'] == ['shop-eu'] and result['valid'] is True
     assert result['diff']['before'] == result['diff']['after']
@@ -144,8 +168,8 @@ def test_matching_record_is_a_no_op_with_one_read():
 
 def test_prefix_matches_of_other_ips_are_ignored():
     # GET /v3/whitelabel/ips?ip=192.0.2.3 also lists 192.0.2.31 and 192.0.2.30.
-    transport = FakeTransport((200, [record(7, ip='192.0.2.31'), record(8, ip='192.0.2.30')]),
-                              (200, [{'ip': '192.0.2.3'}]), (201, record(9, ip='192.0.2.3')))
+    transport = FakeTransport(offset_list([record(7, ip='192.0.2.31'), record(8, ip='192.0.2.30')]),
+                              offset_list([{'ip': '192.0.2.3'}]), (201, record(9, ip='192.0.2.3')))
     result = run({'ip': '192.0.2.3', 'domain': 'example.com', 'subdomain': 'mail'}, transport)
 
     assert writes(transport) == [('POST', RECORDS, {'ip': '192.0.2.3', 'domain': 'example.com', 'subdomain': 'mail'})]
@@ -153,7 +177,7 @@ def test_prefix_matches_of_other_ips_are_ignored():
 
 
 def test_without_subdomain_any_subdomain_of_the_domain_is_accepted():
-    transport = FakeTransport((200, [record(7, subdomain='ptr42')]))
+    transport = FakeTransport(offset_list([record(7, subdomain='ptr42')]))
     result = run({'domain': 'example.com'}, transport)
 
     assert result['changed'] is False and result['subdomain'] == 'ptr42'
@@ -162,7 +186,7 @@ def test_without_subdomain_any_subdomain_of_the_domain_is_accepted():
 @pytest.mark.parametrize('existing', [record(7, domain='other.example'), record(7, subdomain='smtp'),
                                       record(7, legacy=True, domain='other.example')])
 def test_another_domain_or_subdomain_fails_without_force_and_names_the_record(existing):
-    transport = FakeTransport((200, [existing]))
+    transport = FakeTransport(offset_list([existing]))
     result = run({'domain': 'example.com', 'subdomain': 'mail'}, transport)
 
     assert result.failed
@@ -170,11 +194,11 @@ def test_another_domain_or_subdomain_fails_without_force_and_names_the_record(ex
                                     f'{existing["rdns"]} (id 7, domain {existing["domain"]}, '
                                     f'subdomain {existing["subdomain"]}')
     assert result['msg'].endswith('Set force: true to replace it')
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
 
 
 def test_force_deletes_the_old_record_then_creates_the_new_one():
-    transport = FakeTransport((200, [record(7, domain='other.example')]), (200, [{'ip': IP}]),
+    transport = FakeTransport(offset_list([record(7, domain='other.example')]), offset_list([{'ip': IP}]),
                               (204, None), (201, record(9)))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'force': True}, transport, diff=True)
 
@@ -185,7 +209,7 @@ def test_force_deletes_the_old_record_then_creates_the_new_one():
 
 
 def test_force_keeps_a_matching_record_and_deletes_the_others():
-    transport = FakeTransport((200, [record(7, domain='other.example'), record(9)]), (204, None))
+    transport = FakeTransport(offset_list([record(7, domain='other.example'), record(9)]), (204, None))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'force': True}, transport)
 
     assert writes(transport) == [('DELETE', f'{RECORDS}/7', None)]
@@ -193,7 +217,7 @@ def test_force_keeps_a_matching_record_and_deletes_the_others():
 
 
 def test_force_create_failing_after_the_delete_says_what_was_deleted():
-    transport = FakeTransport((200, [record(7, domain='other.example')]), (200, [{'ip': IP}]), (204, None),
+    transport = FakeTransport(offset_list([record(7, domain='other.example')]), offset_list([{'ip': IP}]), (204, None),
                               (400, {'errors': [{'field': 'domain', 'message': 'invalid domain'}]}))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'force': True}, transport)
 
@@ -206,7 +230,7 @@ def test_force_create_failing_after_the_delete_says_what_was_deleted():
 
 
 def test_validate_an_invalid_record_reports_a_change_when_it_becomes_valid():
-    transport = FakeTransport((200, [record(7)]), validation_answer(7, True))
+    transport = FakeTransport(offset_list([record(7)]), validation_answer(7, True))
     result = run({'domain': 'example.com', 'validate': True}, transport)
 
     assert writes(transport) == [('POST', f'{RECORDS}/7/validate', None)]
@@ -216,7 +240,7 @@ def test_validate_an_invalid_record_reports_a_change_when_it_becomes_valid():
 
 def test_failed_validation_is_no_change_and_says_why():
     reason = 'Failed to resolve A Record at o7.mail.example.com: no such host'
-    transport = FakeTransport((200, [record(7)]), validation_answer(7, False, reason))
+    transport = FakeTransport(offset_list([record(7)]), validation_answer(7, False, reason))
     result = run({'domain': 'example.com', 'validate': True}, transport)
 
     assert not result.failed
@@ -225,23 +249,23 @@ def test_failed_validation_is_no_change_and_says_why():
 
 
 def test_a_valid_record_is_not_validated_again():
-    transport = FakeTransport((200, [record(7, valid=True)]))
+    transport = FakeTransport(offset_list([record(7, valid=True)]))
     result = run({'domain': 'example.com', 'validate': True}, transport)
 
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
     assert result['changed'] is False and result['validation'] is None
 
 
 def test_validate_in_check_mode_sends_nothing():
-    transport = FakeTransport((200, [record(7)]))
+    transport = FakeTransport(offset_list([record(7)]))
     result = run({'domain': 'example.com', 'validate': True}, transport, check_mode=True)
 
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
     assert result['changed'] is False and result['validation'] is None
 
 
 def test_validation_is_retried_on_503():
-    transport = FakeTransport((200, [record(7)]), (503, {'errors': [{'message': 'unavailable'}]}),
+    transport = FakeTransport(offset_list([record(7)]), (503, {'errors': [{'message': 'unavailable'}]}),
                               validation_answer(7, True))
     result = run({'domain': 'example.com', 'validate': True, 'retry_budget': 60}, transport)
 
@@ -253,10 +277,10 @@ def test_validation_is_retried_on_503():
 
 
 def test_absent_deletes_the_record_and_returns_its_a_record():
-    transport = FakeTransport((200, [record(7)]), (204, None))
+    transport = FakeTransport(offset_list([record(7)]), (204, None))
     result = run({'state': 'absent'}, transport, diff=True)
 
-    assert calls(transport) == [LIST_RECORDS, ('DELETE', f'{RECORDS}/7', None)]
+    assert calls(transport) == [*list_records(1), ('DELETE', f'{RECORDS}/7', None)]
     assert result['changed'] is True
     assert result['record_id'] is None and result['domain'] is None
     assert result['a_record'] == {'host': 'o7.mail.example.com', 'type': 'A', 'data': IP, 'valid': False}
@@ -265,23 +289,23 @@ def test_absent_deletes_the_record_and_returns_its_a_record():
 
 
 def test_absent_without_a_record_is_a_no_op():
-    transport = FakeTransport((200, [record(7, ip='192.0.2.310')]))
+    transport = FakeTransport(offset_list([record(7, ip='192.0.2.310')]))
     result = run({'state': 'absent'}, transport)
 
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
     assert result['changed'] is False and result['a_record'] is None
 
 
 def test_absent_in_check_mode_writes_nothing():
-    transport = FakeTransport((200, [record(7)]))
+    transport = FakeTransport(offset_list([record(7)]))
     result = run({'state': 'absent'}, transport, check_mode=True)
 
-    assert calls(transport) == [LIST_RECORDS]
+    assert calls(transport) == list_records(1)
     assert result['changed'] is True
 
 
 def test_absent_with_another_domain_fails_without_force():
-    transport = FakeTransport((200, [record(7, domain='other.example')]))
+    transport = FakeTransport(offset_list([record(7, domain='other.example')]))
     result = run({'state': 'absent', 'domain': 'example.com'}, transport)
 
     assert result.failed
@@ -290,7 +314,7 @@ def test_absent_with_another_domain_fails_without_force():
 
 
 def test_absent_with_the_same_domain_deletes():
-    transport = FakeTransport((200, [record(7)]), (204, None))
+    transport = FakeTransport(offset_list([record(7)]), (204, None))
     result = run({'state': 'absent', 'domain': 'example.com', 'subdomain': 'mail'}, transport)
 
     assert writes(transport) == [('DELETE', f'{RECORDS}/7', None)]

@@ -11,7 +11,7 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_reverse_dns_info
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import FakeTransport, offset_list, offset_reads
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 
@@ -50,17 +50,17 @@ def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
 
 @pytest.mark.parametrize('check_mode', [False, True])
 def test_every_record_sorted_by_ip(check_mode):
-    outcome, calls = run({}, (200, RECORDS), check_mode=check_mode)
+    outcome, calls = run({}, offset_list(RECORDS), check_mode=check_mode)
     assert not outcome.failed
     assert outcome['changed'] is False
-    assert [(call.method, call.path, call.query) for call in calls] == [
-        ('GET', '/v3/whitelabel/ips', {'limit': '100', 'offset': '0'})]
+    assert [(call.method, call.path, call.query) for call in calls] == offset_reads('/v3/whitelabel/ips', 3,
+                                                                                    page_size=100)
     assert outcome['records'] == [view(1), view(3), view(2)]
 
 
 def test_all_pages_are_read():
     first = [record(index, f'10.0.{index // 250}.{index % 250 + 1}') for index in range(100)]
-    outcome, calls = run({}, (200, first), (200, [record(500, '10.9.0.1')]))
+    outcome, calls = run({}, offset_list([*first, record(500, '10.9.0.1')]))
     assert [call.query['offset'] for call in calls] == ['0', '100']
     assert len(outcome['records']) == 101
 
@@ -73,7 +73,7 @@ def test_all_pages_are_read():
     ('0.0.0.0/0', None, [1, 3, 2]),
 ])
 def test_ip_filter_narrows_the_request_and_matches_exactly(pattern, sent, expected):
-    outcome, calls = run({'ip': pattern}, (200, RECORDS))
+    outcome, calls = run({'ip': pattern}, offset_list(RECORDS))
     assert calls[0].query.get('ip') == sent
     assert [entry['record_id'] for entry in outcome['records']] == expected
 
@@ -86,12 +86,12 @@ def test_ip_filter_narrows_the_request_and_matches_exactly(pattern, sent, expect
     ({'valid': False, 'domain': 'example.com'}, [2]),
 ])
 def test_domain_and_validity_filters(args, expected):
-    outcome, _calls = run(args, (200, RECORDS))
+    outcome, _calls = run(args, offset_list(RECORDS))
     assert [entry['record_id'] for entry in outcome['records']] == expected
 
 
 def test_no_record_is_an_empty_list():
-    outcome, _calls = run({}, (200, []))
+    outcome, _calls = run({}, offset_list([]))
     assert outcome['records'] == []
 
 

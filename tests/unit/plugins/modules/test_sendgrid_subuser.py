@@ -12,12 +12,11 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_subuser
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.call_log import calls, offset_calls, writes
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 PASSWORD = 'S3cret-pa55word!'
-LOOKUP = ('GET', '/v3/subusers?username=acme&include_region=true&limit=500&offset=0', None)
-LIST_IPS = ('GET', '/v3/ips?limit=500&offset=0', None)
 LIST_SEND_IPS = ('GET', '/v3/send_ips/ips?include_region=true&limit=1000', None)
 ACCOUNT = [
     {'ip': '192.0.2.31', 'subusers': [], 'pools': []},
@@ -32,13 +31,12 @@ ACME = {'username': 'acme', 'id': 1006, 'email': 'ops@acme.example', 'disabled':
 CREATE = {'subuser': 'acme', 'email': 'ops@acme.example', 'password': PASSWORD, 'ips': ['192.0.2.31']}
 
 
-def calls(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [(call.method, call.path + ('?' + call.query_string if call.query_string else ''), call.json)
-            for call in transport.calls]
+def lookup(count: int = 1) -> list[tuple[str, str, None]]:
+    """The reads of GET /v3/subusers?username=acme that list ``count`` subusers."""
+    return offset_calls('/v3/subusers', count, 'username=acme&include_region=true')
 
 
-def writes(transport: FakeTransport) -> list[tuple[str, str, t.Any]]:
-    return [call for call in calls(transport) if call[0] != 'GET']
+LIST_IPS = offset_calls('/v3/ips', len(ACCOUNT))
 
 
 def run(args: dict[str, t.Any], transport: FakeTransport, **kwargs: t.Any) -> t.Any:
@@ -60,11 +58,11 @@ def created(username: str = 'acme', region: str | None = None) -> tuple[int, dic
 
 
 def test_create_checks_the_ips_then_posts_once():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS, created())
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS, created())
     result = run({**CREATE, 'subuser': '  acme '}, transport, diff=True)
 
     assert not result.failed, result.result
-    assert calls(transport) == [LOOKUP, LIST_IPS, LIST_SEND_IPS, ('POST', '/v3/subusers', {
+    assert calls(transport) == [*lookup(0), *LIST_IPS, LIST_SEND_IPS, ('POST', '/v3/subusers', {
         'username': 'acme', 'email': 'ops@acme.example', 'password': PASSWORD, 'ips': ['192.0.2.31']})]
     assert result['changed'] is True
     assert result['subuser'] == 'acme' and result['subuser_id'] == 1006
@@ -76,16 +74,16 @@ def test_create_checks_the_ips_then_posts_once():
 
 
 def test_create_in_check_mode_reads_only():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS)
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS)
     result = run(CREATE, transport, check_mode=True, diff=True)
 
-    assert calls(transport) == [LOOKUP, LIST_IPS, LIST_SEND_IPS]
+    assert calls(transport) == [*lookup(0), *LIST_IPS, LIST_SEND_IPS]
     assert result['changed'] is True and result['subuser_id'] is None
     assert result['diff']['after']['ips'] == ['192.0.2.31']
 
 
 def test_create_eu_subuser_sends_the_region():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS, created(region='eu'))
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS, created(region='eu'))
     result = run({**CREATE, 'ips': ['203.0.113.5'], 'subuser_region': 'eu'}, transport)
 
     assert writes(transport)[0][2] == {'username': 'acme', 'email': 'ops@acme.example', 'password': PASSWORD,
@@ -94,7 +92,7 @@ def test_create_eu_subuser_sends_the_region():
 
 
 def test_create_disabled_is_a_post_then_a_patch():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS, created(), (204, None))
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS, created(), (204, None))
     result = run({**CREATE, 'disabled': True}, transport)
 
     assert [(method, path) for method, path, _body in writes(transport)] == [
@@ -103,14 +101,28 @@ def test_create_disabled_is_a_post_then_a_patch():
     assert result['disabled'] is True
 
 
-def test_create_server_error_is_not_retried_and_says_the_outcome_is_unknown():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS, (500, {'errors': [{'message': 'boom'}]}))
+def test_create_after_a_lost_answer_is_repeated_and_confirmed_by_a_read():
+    # The first POST was applied, its answer lost; the repeat is refused ("username exists") and the
+    # listing shows the subuser with this email: created, once.
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS)
+    transport.add_error('connection reset by peer', request_sent=True)
+    transport.add(400, {'errors': [{'field': 'username', 'message': 'username exists'}]})
+    transport.add_step(offset_list([ACME]))
     result = run({**CREATE, 'max_retries': 3}, transport)
+
+    assert not result.failed, result.result
+    assert [call[:2] for call in writes(transport)] == [('POST', '/v3/subusers')] * 2
+    assert result['subuser_id'] == 1006 and result['changed'] is True
+
+
+def test_create_that_fails_for_good_never_shows_the_password():
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS,
+                              (400, {'errors': [{'field': 'password', 'message': f'password {PASSWORD} is too weak'}]}))
+    result = run(CREATE, transport)
 
     assert result.failed
     assert len(writes(transport)) == 1
-    assert 'may or may not have been applied' in result['msg']
-    assert PASSWORD not in result['msg']
+    assert result['msg'].endswith('password: password ******** is too weak')
 
 
 @pytest.mark.parametrize('args, message', [
@@ -119,15 +131,15 @@ def test_create_server_error_is_not_retried_and_says_the_outcome_is_unknown():
     ({k: v for k, v in CREATE.items() if k != 'password'}, "subuser 'acme' does not exist; to create it, give password"),
 ])
 def test_create_without_what_it_needs_fails_after_the_lookup_only(args, message):
-    transport = FakeTransport((200, []))
+    transport = FakeTransport(offset_list([]))
     result = run(args, transport)
 
     assert result.failed and result['msg'] == message
-    assert calls(transport) == [LOOKUP]
+    assert calls(transport) == lookup(0)
 
 
 def test_create_with_ips_not_on_the_account_names_them_all():
-    transport = FakeTransport((200, []), (200, ACCOUNT))
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT))
     result = run({**CREATE, 'ips': ['198.51.100.7', '192.0.2.31', '198.51.100.1']}, transport)
 
     assert result.failed
@@ -136,7 +148,7 @@ def test_create_with_ips_not_on_the_account_names_them_all():
 
 
 def test_create_with_an_ip_of_another_region_fails_before_any_write():
-    transport = FakeTransport((200, []), (200, ACCOUNT), REGIONS)
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS)
     result = run({**CREATE, 'ips': ['192.0.2.31', '203.0.113.5']}, transport)
 
     assert result.failed
@@ -148,18 +160,18 @@ def test_create_with_an_ip_of_another_region_fails_before_any_write():
 
 
 def test_existing_subuser_is_a_no_op_with_one_read_and_the_password_is_not_sent():
-    transport = FakeTransport((200, [ACME, {**ACME, 'username': 'acme-2', 'id': 1007}]))
+    transport = FakeTransport(offset_list([ACME, {**ACME, 'username': 'acme-2', 'id': 1007}]))
     result = run({'subuser': 'acme', 'email': 'OPS@acme.example', 'password': 'another one',
                   'subuser_region': 'global', 'disabled': False}, transport, diff=True)
 
-    assert calls(transport) == [LOOKUP]
+    assert calls(transport) == lookup(2)
     assert result['changed'] is False
     assert result['subuser_id'] == 1006 and result['ips'] is None and result['added'] == []
     assert result['diff']['before'] == result['diff']['after']
 
 
 def test_disable_an_existing_subuser():
-    transport = FakeTransport((200, [ACME]), (204, None))
+    transport = FakeTransport(offset_list([ACME]), (204, None))
     result = run({'subuser': 'acme', 'disabled': True}, transport, diff=True)
 
     assert writes(transport) == [('PATCH', '/v3/subusers/acme', {'disabled': True})]
@@ -168,15 +180,15 @@ def test_disable_an_existing_subuser():
 
 
 def test_enable_in_check_mode_writes_nothing():
-    transport = FakeTransport((200, [{**ACME, 'disabled': True}]))
+    transport = FakeTransport(offset_list([{**ACME, 'disabled': True}]))
     result = run({'subuser': 'acme', 'disabled': False}, transport, check_mode=True)
 
-    assert calls(transport) == [LOOKUP]
+    assert calls(transport) == lookup()
     assert result['changed'] is True and result['disabled'] is False
 
 
 def test_ips_an_existing_subuser_lacks_are_added_one_batch_per_ip_and_the_others_kept():
-    transport = FakeTransport((200, [ACME]), (200, ACCOUNT), REGIONS, (200, {}), (200, {}))
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS, (200, {}), (200, {}))
     result = run({'subuser': 'acme', 'ips': ['192.0.2.33', '192.0.2.32', '192.0.2.31']}, transport, diff=True)
 
     assert writes(transport) == [
@@ -189,15 +201,15 @@ def test_ips_an_existing_subuser_lacks_are_added_one_batch_per_ip_and_the_others
 
 
 def test_ips_it_already_has_are_a_no_op_without_the_region_read():
-    transport = FakeTransport((200, [ACME]), (200, ACCOUNT))
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT))
     result = run({'subuser': 'acme', 'ips': ['192.0.2.32']}, transport)
 
-    assert calls(transport) == [LOOKUP, LIST_IPS]
+    assert calls(transport) == [*lookup(), *LIST_IPS]
     assert result['changed'] is False and result['ips'] == ['192.0.2.32']
 
 
 def test_a_failure_after_a_write_says_what_was_applied():
-    transport = FakeTransport((200, [ACME]), (200, ACCOUNT), REGIONS, (200, {}),
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS, (200, {}),
                               (400, {'errors': [{'message': 'unable to disable user'}]}))
     result = run({'subuser': 'acme', 'ips': ['192.0.2.31'], 'disabled': True}, transport)
 
@@ -217,18 +229,29 @@ def test_a_failure_after_a_write_says_what_was_applied():
      "subuser_region: subuser 'acme' is in region 'global', and a subuser's region cannot be changed to 'eu'"),
 ])
 def test_what_the_api_cannot_change_fails_before_any_write(args, message):
-    transport = FakeTransport((200, [ACME]))
+    transport = FakeTransport(offset_list([ACME]))
     result = run({'subuser': 'acme', 'disabled': True, **args}, transport)
 
     assert result.failed and result['msg'].startswith(message)
     assert writes(transport) == []
 
 
-def test_adding_ips_on_the_eu_host_fails_before_any_write():
-    transport = FakeTransport((200, [ACME]), (200, ACCOUNT), REGIONS)
+def test_adding_ips_with_region_eu_goes_to_the_global_host():
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS, (200, {}))
     result = run({'subuser': 'acme', 'ips': ['192.0.2.31'], 'region': 'eu'}, transport)
 
-    assert result.failed and 'served only by https://api.sendgrid.com' in result['msg']
+    assert not result.failed, result.result
+    assert [call.url for call in transport.calls if call.method != 'GET'] == [
+        'https://api.sendgrid.com/v3/send_ips/ips/192.0.2.31/subusers:batchAdd']
+
+
+def test_adding_ips_with_region_eu_and_api_url_fails_before_any_write():
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS)
+    result = run({'subuser': 'acme', 'ips': ['192.0.2.31'], 'region': 'eu', 'api_url': 'http://127.0.0.1:8080'},
+                 transport)
+
+    assert result.failed and result['msg'].startswith('AddSubUsersToIp (POST /v3/send_ips/ips/{ip}/subusers:batchAdd)'
+                                                      ' is served only by the global host')
     assert writes(transport) == []
 
 
@@ -236,7 +259,7 @@ def test_adding_ips_on_the_eu_host_fails_before_any_write():
 
 
 def test_delete_needs_allow_delete_and_writes_nothing_without_it():
-    transport = FakeTransport((200, [ACME]))
+    transport = FakeTransport(offset_list([ACME]))
     result = run({'subuser': 'acme', 'state': 'absent'}, transport)
 
     assert result.failed
@@ -246,17 +269,17 @@ def test_delete_needs_allow_delete_and_writes_nothing_without_it():
 
 
 def test_delete_in_check_mode_needs_no_allow_delete():
-    transport = FakeTransport((200, [ACME]))
+    transport = FakeTransport(offset_list([ACME]))
     result = run({'subuser': 'acme', 'state': 'absent'}, transport, check_mode=True, diff=True)
 
-    assert calls(transport) == [LOOKUP]
+    assert calls(transport) == lookup()
     assert result['changed'] is True
     assert result['diff'] == {'before': {'subuser': 'acme', 'email': 'ops@acme.example', 'disabled': False,
                                          'subuser_region': 'global'}, 'after': {}}
 
 
 def test_delete():
-    transport = FakeTransport((200, [ACME]), (204, None))
+    transport = FakeTransport(offset_list([ACME]), (204, None))
     result = run({'subuser': 'acme', 'state': 'absent', 'allow_delete': True}, transport)
 
     assert writes(transport) == [('DELETE', '/v3/subusers/acme', None)]
@@ -264,7 +287,7 @@ def test_delete():
 
 
 def test_delete_a_missing_subuser_is_a_no_op():
-    transport = FakeTransport((200, [{**ACME, 'username': 'acme-2'}]))
+    transport = FakeTransport(offset_list([{**ACME, 'username': 'acme-2'}]))
     result = run({'subuser': 'acme', 'state': 'absent'}, transport)
 
     assert result['changed'] is False
