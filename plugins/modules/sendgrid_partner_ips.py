@@ -273,7 +273,7 @@ def main() -> None:
                 if not params['allow_delete']:
                     raise SendGridInputError(
                         f'this task would remove {len(removed)} IP(s) from account {account_id}: {", ".join(removed)};'
-                        ' a removed IP cannot be added back by its address. Set allow_delete: true to accept that')
+                        ' a removed IP cannot be added back by its address; set allow_delete: true to accept that')
                 done: list[str] = []
                 try:
                     for chunk in chunked(removed, PARTNER_IPS_PER_CALL):
