@@ -272,9 +272,10 @@ def test_with_region_eu_the_purchase_goes_to_the_global_host():
     result = run({'count': 7, 'region': 'eu', 'allow_purchase': True}, transport)
 
     assert not result.failed, result.result
+    eu_host, global_host = 'https://api.eu.sendgrid.com', 'https://api.sendgrid.com'
+    # the IP listing (and its confirming read) and the price from the EU host, the purchase from the global one
     assert [(call.method, call.url.split('/v3/')[0]) for call in transport.calls] == [
-        ('GET', 'https://api.eu.sendgrid.com')] * 2 + [('GET', 'https://api.eu.sendgrid.com'),
-                                                      ('POST', 'https://api.sendgrid.com')]
+        ('GET', eu_host), ('GET', eu_host), ('GET', eu_host), ('POST', global_host)]
 
 
 def test_with_region_eu_and_api_url_there_is_no_global_host_and_nothing_is_bought():
