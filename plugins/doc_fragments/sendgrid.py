@@ -15,13 +15,22 @@ options:
       - A SendGrid API key with the C(ips.*) and C(subusers.*) scopes the task needs.
       - If not set, the value of the E(SENDGRID_API_KEY) environment variable is used.
       - Required; it is never logged or returned.
+      - Whitespace around the key is removed. A key that holds a line break or another control character, or a
+        character outside Latin-1, is refused before any request, with a message that does not show it.
       - Set it once for all tasks with C(module_defaults) and the action group C(group/mailops.sendgrid.sendgrid).
     type: str
   region:
     description:
       - Which SendGrid API to talk to. V(global) is C(https://api.sendgrid.com), V(eu) is C(https://api.eu.sendgrid.com)
         (EU regional subusers).
-      - Ignored when O(api_url) is set.
+      - Some operations are served only by C(https://api.sendgrid.com), also for an EU account (Twilio's OpenAPI
+        description lists only that host for them). They are reading one IP with C(GET /v3/ips/{ip}), C(GET /v3/ips/assigned),
+        adding IPs (C(POST /v3/ips), C(POST /v3/send_ips/ips)), changing an IP's settings (C(PATCH /v3/send_ips/ips/{ip})),
+        and the subusers of one IP (C(/v3/send_ips/ips/{ip}/subusers) and its C(:batchAdd) and C(:batchDelete)).
+        With V(eu), these go to C(https://api.sendgrid.com); everything else goes to the EU host.
+      - With O(api_url), V(global) means that O(api_url) serves the whole API, and V(eu) means that O(api_url) is
+        the EU host. Then the operations only the global host serves cannot be sent anywhere, and a task that needs
+        one fails before its first write, naming the operation.
     type: str
     choices: [global, eu]
     default: global
@@ -30,6 +39,12 @@ options:
       - Explicit base URL of the API, for example a local emulator such as C(http://127.0.0.1:8080).
       - If not set, the value of the E(SENDGRID_API_URL) environment variable is used; otherwise O(region) decides.
       - Must be C(https://); plain C(http://) is accepted only for loopback hosts (127.0.0.0/8, ::1, localhost).
+      - A trailing C(/v3), as SendGrid's documentation writes the base URL, is accepted and dropped.
+      - Requests to a loopback host never go through a proxy. Requests to any other host use the proxy that the
+        E(HTTPS_PROXY), E(HTTP_PROXY), E(ALL_PROXY) and E(NO_PROXY) environment variables set, as the Python library
+        requests does (with C(https://), the proxy only sees the host name; the key travels inside TLS).
+      - A redirect (HTTP 3xx) is never followed, so that the key is never sent to another host; the task fails
+        naming the status and the host it was redirected to.
     type: str
   on_behalf_of:
     description:
@@ -39,25 +54,35 @@ options:
   validate_certs:
     description:
       - Verify the API's TLS certificate. Only set to V(false) for testing.
+      - V(false) holds even when E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) is set. With V(true), such a bundle
+        is the set of trusted certificate authorities (a corporate CA, for example), as with the library requests.
     type: bool
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP response.
+      - Seconds to wait for each HTTP response. Must be greater than 0.
     type: float
     default: 30.0
   max_retries:
     description:
-      - How many times one request is retried after HTTP 429, 500, 502, 503, 504 or a connection error.
-      - A rate-limited request (429) waits until the time given by C(X-RateLimit-Reset) or C(Retry-After).
+      - How many times one request is retried after HTTP 500, 502, 503, 504, a connection error, or an HTTP 429
+        that does not say when to come back. Must be 0 or more.
+      - A rate-limited request (HTTP 429) waits until the time given by C(X-RateLimit-Reset) (a Unix time or a number
+        of seconds) or C(Retry-After), at most 60 seconds at a time. Such announced waits do not count against
+        O(max_retries); O(retry_budget) bounds them. Once one request of a task gets a 429, every request of the task
+        (the parallel writes of M(mailops.sendgrid.sendgrid_ip_layout) included) waits for the same reset.
       - Server errors and connection errors are retried with exponential backoff and jitter, and only for
-        requests that are safe to repeat; a write whose outcome is unknown is reported, not repeated.
+        requests that are safe to repeat. A write whose first attempt may have been applied (a server error, or the
+        connection lost after sending) and whose repeat is refused as already done (for example "already in the
+        pool", "not warming up") counts as done once a read confirms the state; a write that cannot be repeated
+        safely is reported with its outcome unknown, not repeated.
     type: int
     default: 5
   retry_budget:
     description:
-      - Total seconds one request may spend waiting between retries. When a wait would exceed it, the task fails
-        with the API's last answer.
+      - Total seconds one request may spend waiting between retries, including the waits for a rate limit before it
+        is sent. When a wait would exceed it, the task fails with the API's last answer. Must be 0 or more; V(0)
+        means no retry.
     type: float
     default: 120.0
 requirements:

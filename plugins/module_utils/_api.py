@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ._client import SendGridClient, Shape, build_path
+from ._client import SendGridClient, build_path
 from ._errors import (
     SendGridAPIError,
     SendGridConfigError,
@@ -34,6 +34,7 @@ from ._errors import (
     shorten,
 )
 from ._ips import sort_ips
+from ._shapes import Shape
 
 IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
 SUBUSERS_PAGE_SIZE = 500     # GET /v3/subusers

@@ -27,6 +27,19 @@ import time
 import typing as t
 from urllib.parse import quote, urlencode, urlsplit
 
+from ._connection import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BUDGET,
+    DEFAULT_TIMEOUT,
+    REGION_URLS,
+    check_api_key,
+    check_count,
+    check_on_behalf_of,
+    check_region,
+    check_seconds,
+    resolve_base_url,
+    resolve_hosts,
+)
 from ._errors import (
     SendGridAPIError,
     SendGridConfigError,
@@ -37,20 +50,16 @@ from ._errors import (
     SendGridUnexpectedResponseError,
     decode_error_body,
     error_class_for,
-    format_items,
     shorten,
 )
 from ._http import HTTPResponse, RequestsTransport, Transport, TransportError, is_loopback_host
+from ._shapes import Shape
 
+# Re-exported: the client is where callers look for these.
 __all__ = [
-    'REGION_URLS', 'SendGridClient', 'Shape', 'build_path', 'encode_query', 'is_loopback_host', 'resolve_base_url',
-    'resolve_hosts',
+    'DEFAULT_MAX_RETRIES', 'DEFAULT_RETRY_BUDGET', 'DEFAULT_TIMEOUT', 'REGION_URLS', 'SendGridClient', 'Shape',
+    'build_path', 'encode_query', 'is_loopback_host', 'resolve_base_url', 'resolve_hosts',
 ]
-
-REGION_URLS = {
-    'global': 'https://api.sendgrid.com',
-    'eu': 'https://api.eu.sendgrid.com',
-}
 
 SAFE_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
 READ_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS'))
@@ -60,150 +69,7 @@ MAX_RATE_LIMIT_WAIT = 60.0
 MIN_RATE_LIMIT_WAIT = 0.1
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_RETRIES = 5
-DEFAULT_RETRY_BUDGET = 120.0
 USER_AGENT = 'mailops.sendgrid/0.1.0'
-
-
-# ---------------------------------------------------------------------------------------- connection settings
-
-def resolve_hosts(region: str | None = None, api_url: str | None = None) -> tuple[str, str | None]:
-    """The base URL of every request, and the one of the operations only ``api.sendgrid.com`` serves.
-
-    Without ``api_url``, ``region`` picks the base URL and the global host is ``api.sendgrid.com``.
-    With ``api_url`` and ``region: global``, ``api_url`` is the global host. With ``api_url`` and
-    ``region: eu``, ``api_url`` is taken as the EU host, and the global host is unknown (``None``):
-    the operations served only by the global host then cannot be sent (see ``_api``).
-    """
-    region = region or 'global'
-    if region not in REGION_URLS:
-        raise SendGridConfigError(f'region must be one of {", ".join(sorted(REGION_URLS))}, got {shorten(repr(region))}')
-    base_url = resolve_base_url(region, api_url)
-    if not api_url:
-        return base_url, REGION_URLS['global']
-    return base_url, base_url if region == 'global' else None
-
-
-def resolve_base_url(region: str | None = None, api_url: str | None = None) -> str:
-    """Return the base URL to use, validating ``api_url``.
-
-    ``http://`` is accepted only for loopback hosts (a local emulator); any other
-    host must use ``https://``. A trailing ``/v3`` (as SendGrid's docs write the base
-    URL) is dropped: the client adds it to every path.
-    """
-    if not api_url:
-        region = region or 'global'
-        if region not in REGION_URLS:
-            raise SendGridConfigError(
-                f'region must be one of {", ".join(sorted(REGION_URLS))}, got {shorten(repr(region))}')
-        return REGION_URLS[region]
-    shown = shorten(repr(api_url))
-    try:
-        parts = urlsplit(api_url)
-    except ValueError:  # e.g. an unbalanced '[' in the host
-        parts = None
-    if parts is not None and (parts.username or parts.password):
-        raise SendGridConfigError('api_url must not contain credentials; use api_key')
-    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname or not _has_valid_port(parts):
-        raise SendGridConfigError(f'api_url must be an http(s) URL such as https://api.sendgrid.com, got {shown}')
-    if parts.query or parts.fragment:
-        raise SendGridConfigError(f'api_url must not contain a query or fragment, got {shown}')
-    if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
-        raise SendGridConfigError(
-            f'api_url {shown} uses plain http:// for the non-loopback host {parts.hostname!r};'
-            ' only https:// is accepted there (http:// is allowed for 127.0.0.0/8, ::1 and localhost only)')
-    base_url = api_url.rstrip('/')
-    if base_url.endswith('/v3'):
-        base_url = base_url[:-3].rstrip('/')
-    return base_url
-
-
-def _has_valid_port(parts: t.Any) -> bool:
-    """False for a non-numeric or out-of-range port (reading ``port`` raises ``ValueError`` then)."""
-    try:
-        return parts.port is None or parts.port >= 0
-    except ValueError:
-        return False
-
-
-def _show(value: t.Any) -> str:
-    return shorten(repr(value) if isinstance(value, str) else str(value), 60)
-
-
-def check_api_key(api_key: t.Any) -> str:
-    """The key, stripped; refused (without showing it) when it is empty or cannot travel in an HTTP header."""
-    key = '' if api_key is None else str(api_key).strip()
-    if not key:
-        raise SendGridConfigError(
-            'no SendGrid API key: set the api_key option or the SENDGRID_API_KEY environment variable')
-    if _has_control_character(key):
-        raise SendGridConfigError(
-            'api_key holds a line break, a tab or another control character; a SendGrid API key is one line of'
-            ' printable ASCII. Check how it was set: surrounding whitespace is removed, inner characters are not'
-            ' (the key is not shown)')
-    if not _is_latin1(key):
-        raise SendGridConfigError(
-            'api_key holds characters outside Latin-1, which no HTTP header can carry; a SendGrid API key is'
-            ' printable ASCII (the key is not shown)')
-    return key
-
-
-def check_on_behalf_of(value: t.Any) -> str | None:
-    if value is None or value == '':
-        return None
-    text = str(value)
-    if _has_control_character(text) or not _is_latin1(text) or text != text.strip():
-        raise SendGridConfigError(
-            'on_behalf_of must be a subuser username: one line of Latin-1 text without control characters or'
-            f' surrounding whitespace, got {_show(text)}')
-    return text
-
-
-def _has_control_character(text: str) -> bool:
-    return any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text)
-
-
-def _is_latin1(text: str) -> bool:
-    try:
-        text.encode('latin-1')
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def check_seconds(name: str, value: t.Any, default: float, allow_zero: bool) -> float:
-    """A finite number of seconds (> 0, or >= 0 with ``allow_zero``); ``None`` is the default."""
-    if value is None:
-        return default
-    rule = '0 or more' if allow_zero else 'greater than 0'
-    message = (f'{name} must be a number of seconds, {rule}, got {_show(value)}' if allow_zero
-               else f'{name} must be a number of seconds {rule}, got {_show(value)}')
-    if isinstance(value, bool):
-        raise SendGridConfigError(message)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SendGridConfigError(message) from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise SendGridConfigError(message)
-    return number
-
-
-def check_count(name: str, value: t.Any, default: int) -> int:
-    """A whole number, 0 or more; ``None`` is the default."""
-    if value is None:
-        return default
-    message = f'{name} must be 0 or more, got {_show(value)}'
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise SendGridConfigError(message)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise SendGridConfigError(message) from None
-    if number < 0:
-        raise SendGridConfigError(message)
-    return number
 
 
 # ---------------------------------------------------------------------------------------- paths and queries
@@ -248,103 +114,6 @@ def encode_query(params: t.Mapping[str, t.Any] | None) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-# ---------------------------------------------------------------------------------------- response shapes
-
-def _kind(value: t.Any) -> str:
-    if value is None:
-        return 'null'
-    if isinstance(value, bool):
-        return 'a boolean'
-    if isinstance(value, (int, float)):
-        return 'a number'
-    if isinstance(value, str):
-        return 'a string'
-    if isinstance(value, list):
-        return 'an array'
-    return 'an object'
-
-
-class Shape:
-    """The documented shape of a 2xx body, declared per operation in ``_api``.
-
-    ``Shape.object('id')``: a JSON object with (at least) these keys. ``Shape.list_of('ip')``: a
-    JSON array of objects with these keys (``scalars=True``: of strings or numbers).
-    ``Shape.cursor_of(...)``: an ``after_key`` page, ``{"result": [...], "_metadata": {...}}``,
-    whose ``result`` items are checked the same way. ``Shape.NONE``: the body is not read at all
-    (a 204, or a write whose answer nobody needs); ``request`` then returns ``None``.
-    """
-
-    NONE: t.ClassVar[Shape]
-
-    def __init__(self, kind: str, keys: t.Sequence[str] = (), scalars: bool = False) -> None:
-        self.kind = kind
-        self.keys = tuple(keys)
-        self.scalars = scalars
-
-    @classmethod
-    def object(cls, *keys: str) -> Shape:
-        return cls('object', keys)
-
-    @classmethod
-    def list_of(cls, *keys: str, scalars: bool = False) -> Shape:
-        return cls('list', keys, scalars)
-
-    @classmethod
-    def cursor_of(cls, *keys: str, scalars: bool = False) -> Shape:
-        return cls('cursor', keys, scalars)
-
-    def __repr__(self) -> str:
-        return f'Shape({self.kind!r}, keys={self.keys!r}, scalars={self.scalars!r})'
-
-    def problem(self, body: t.Any, empty: bool = False) -> str | None:
-        """What is wrong with ``body`` (``empty``: there was no body at all), or ``None``."""
-        if self.kind == 'none':
-            return None
-        if self.kind == 'list':
-            if empty or not isinstance(body, list):
-                return f'expected a JSON array, got {"an empty body" if empty else _kind(body)}'
-            return self._items_problem(body)
-        if empty or not isinstance(body, dict):
-            return f'expected a JSON object, got {"an empty body" if empty else _kind(body)}'
-        if self.kind == 'object':
-            missing = [key for key in self.keys if key not in body]
-            return f'the object lacks {format_items(missing)}' if missing else None
-        return self._cursor_problem(body)
-
-    def _cursor_problem(self, body: dict[str, t.Any]) -> str | None:
-        if 'result' not in body:
-            return 'a cursor page lacks result'
-        if not isinstance(body['result'], list):
-            return f'result is {_kind(body["result"])}, not an array'
-        metadata = body.get('_metadata')
-        if metadata is not None and not isinstance(metadata, dict):
-            return f'_metadata is {_kind(metadata)}, not an object'
-        next_params = (metadata or {}).get('next_params')
-        if next_params is not None and not isinstance(next_params, dict):
-            return f'next_params is {_kind(next_params)}, not an object'
-        for where in (next_params or {}, metadata or {}):
-            key = where.get('after_key')
-            if key is not None and (isinstance(key, bool) or not isinstance(key, (str, int, float))):
-                return f'after_key is {_kind(key)}, not a string or number'
-        return self._items_problem(body['result'])
-
-    def _items_problem(self, items: list[t.Any]) -> str | None:
-        for number, item in enumerate(items, start=1):
-            if self.scalars:
-                if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-                    return f'item {number} is {_kind(item)}, not a string or number'
-            elif self.keys:
-                if not isinstance(item, dict):
-                    return f'item {number} is {_kind(item)}, not an object'
-                missing = [key for key in self.keys if key not in item]
-                if missing:
-                    return f'item {number} lacks {format_items(missing)}'
-        return None
-
-
-Shape.NONE = Shape('none')
-
-
 # ---------------------------------------------------------------------------------------- the client
 
 class SendGridClient:
@@ -378,10 +147,7 @@ class SendGridClient:
         self.timeout = check_seconds('timeout', timeout, DEFAULT_TIMEOUT, allow_zero=False)
         self.max_retries = check_count('max_retries', max_retries, DEFAULT_MAX_RETRIES)
         self.retry_budget = check_seconds('retry_budget', retry_budget, DEFAULT_RETRY_BUDGET, allow_zero=True)
-        self.region = region or 'global'
-        if self.region not in REGION_URLS:
-            raise SendGridConfigError(
-                f'region must be one of {", ".join(sorted(REGION_URLS))}, got {shorten(repr(region))}')
+        self.region = check_region(region)
         self.base_url = base_url.rstrip('/')
         if global_base_url:
             self.global_base_url: str | None = global_base_url.rstrip('/')
@@ -428,20 +194,8 @@ class SendGridClient:
         An API error raised after an attempt whose outcome is unknown (a 5xx, or a connection
         lost once the request was sent) has ``after_unknown_outcome`` set: the first attempt
         may have been applied, which ``_api`` confirms by a read where it knows how.
+        The status of the answer is kept as ``last_status`` (per thread) for the pagination.
         """
-        return self._request(method, path, query, body, idempotent, expect, base_url)[1]
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        query: t.Mapping[str, t.Any] | None = None,
-        body: t.Any = None,
-        idempotent: bool | None = None,
-        expect: Shape | None = None,
-        base_url: str | None = None,
-    ) -> tuple[int, t.Any]:
-        """``request``, returning the status with the body."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in SAFE_METHODS
@@ -466,9 +220,13 @@ class SendGridClient:
         attempt = 0
         retries = 0            # the retries that count against max_retries
         unknown = False        # an attempt so far may have been applied: its outcome is unknown
+        prior_unknown = False  # ... as it stood before the last attempt
         last: HTTPResponse | None = None
         while True:
-            self._wait_at_gate(method, path, deadline, attempt, last, idempotent)
+            if not self._wait_at_gate(deadline):
+                if last is None:
+                    raise self._not_sent_error(method, path)
+                raise self._error(method, path, last, attempt, deadline, idempotent, unknown, prior_unknown)
             attempt += 1
             prior_unknown = unknown
             with self._state_lock:
@@ -495,7 +253,8 @@ class SendGridClient:
             last = response
             self._record_rate_limit(response)
             if 200 <= response.status < 300:
-                return response.status, self._result(method, path, response, expect)
+                self._local.last_status = response.status
+                return self._result(method, path, response, expect)
             if response.status < 400:
                 raise self._unexpected_status(method, path, response)
 
@@ -519,10 +278,7 @@ class SendGridClient:
                         retries += 1
                         self._sleep(wait)
                         continue
-            error = self._error(method, path, response, attempt, deadline, idempotent,
-                                unknown=unknown and method not in READ_METHODS)
-            error.after_unknown_outcome = prior_unknown
-            raise error
+            raise self._error(method, path, response, attempt, deadline, idempotent, unknown, prior_unknown)
 
     def _result(self, method: str, path: str, response: HTTPResponse, expect: Shape | None) -> t.Any:
         if expect is Shape.NONE:
@@ -562,23 +318,23 @@ class SendGridClient:
 
     # ------------------------------------------------------------------ rate limits
 
-    def _wait_at_gate(
-        self, method: str, path: str, deadline: float, attempts: int, last: HTTPResponse | None, idempotent: bool,
-    ) -> None:
-        """Sleep until the shared 429 gate opens; give up when it opens after this request's deadline."""
+    def _wait_at_gate(self, deadline: float) -> bool:
+        """Sleep until the shared 429 gate opens; false (without sleeping) when it opens after ``deadline``."""
         while True:
             with self._state_lock:
                 wait = self._gate_until - self._clock()
-                errors = list(self._gate_errors)
             if wait <= 0:
-                return
+                return True
             if self._clock() + wait > deadline:
-                if last is not None:
-                    raise self._error(method, path, last, attempts, deadline, idempotent)
-                raise SendGridRateLimitError(method, path, 429, errors, sent=False, detail=(
-                    f'an earlier request of this run got HTTP 429 and SendGrid accepts no request before'
-                    f' {wait:.1f} s from now, past the retry budget {self.retry_budget:g} s'))
+                return False
             self._sleep(wait)
+
+    def _not_sent_error(self, method: str, path: str) -> SendGridRateLimitError:
+        with self._state_lock:
+            wait, errors = self._gate_until - self._clock(), list(self._gate_errors)
+        return SendGridRateLimitError(method, path, 429, errors, sent=False, detail=(
+            f'an earlier request of this run got HTTP 429 and SendGrid accepts no request before {wait:.1f} s from'
+            f' now, past the retry budget {self.retry_budget:g} s'))
 
     def _raise_gate(self, wait: float, response: HTTPResponse) -> None:
         errors = self._decode_errors(response)
@@ -666,9 +422,13 @@ class SendGridClient:
 
     def _error(
         self, method: str, path: str, response: HTTPResponse, attempts: int, deadline: float, idempotent: bool,
-        unknown: bool = False,
+        unknown: bool = False, prior_unknown: bool = False,
     ) -> SendGridAPIError:
-        """The error for ``response``; ``unknown``: a write whose outcome is unknown (a 5xx, a lost answer)."""
+        """The error for ``response``, the answer to the last of ``attempts``.
+
+        ``unknown``: an attempt may have been applied (a 5xx, an answer lost); ``prior_unknown``: that was
+        so before the last attempt already, which ``after_unknown_outcome`` tells the caller.
+        """
         errors = self._decode_errors(response)
         detail = None
         cls = error_class_for(response.status)
@@ -676,13 +436,15 @@ class SendGridClient:
             spent = max(0.0, self.retry_budget - (deadline - self._clock()))
             detail = (f'gave up after {attempts} attempts in {spent:.1f} s; retry budget {self.retry_budget:g} s,'
                       f' max_retries {self.max_retries}')
-            if cls is SendGridServerError and unknown:
+            if cls is SendGridServerError and unknown and method not in READ_METHODS:
                 detail += ('; it may or may not have been applied (the outcome is unknown):'
                            ' run the task again to converge')
         elif cls is SendGridServerError and not idempotent:
             detail = ('not retried, as this request is not safe to repeat: it may or may not have been applied;'
                       ' run the task again to converge')
-        return cls(method, path, response.status, errors, detail=detail)
+        error = cls(method, path, response.status, errors, detail=detail)
+        error.after_unknown_outcome = prior_unknown
+        return error
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, '********') if self._api_key else text
@@ -713,8 +475,9 @@ class SendGridClient:
         confirming = False    # this read checks whether a short first page was the whole list
         previous: list[t.Any] | None = None
         while True:
-            status, page = self._request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
-                                         expect=shape, base_url=base_url)
+            page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
+                                expect=shape, base_url=base_url)
+            status = self._local.last_status
             if len(page) > limit:
                 raise SendGridUnexpectedResponseError(
                     'GET', path, status, f'{len(page)} items for limit {limit} (offset {offset})')
@@ -758,7 +521,8 @@ class SendGridClient:
             params = {**(query or {}), 'limit': page_size}
             if after_key is not None:
                 params['after_key'] = after_key if isinstance(after_key, str) else json.dumps(after_key)
-            status, page = self._request('GET', path, query=params, expect=shape, base_url=base_url)
+            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
+            status = self._local.last_status
             yield from page['result']
             metadata = page.get('_metadata') or {}
             # The schema nests the key under next_params; one of the spec's examples puts it in _metadata itself.
@@ -798,10 +562,11 @@ class SendGridClient:
             params = {**(query or {}), 'limit': page_size}
             if marker is not None:
                 params['offset'] = marker
-            status, page = self._request('GET', path, query=params, expect=shape, base_url=base_url)
+            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
+            status = self._local.last_status
             result, pages = page.get('result'), page.get('pages') or {}
-            problem = item_shape.problem(result) or (None if isinstance(pages, dict) else
-                                                     f'pages is {_kind(pages)}, not an object')
+            pages_problem = Shape.object().problem(pages)
+            problem = item_shape.problem(result) or (f'pages: {pages_problem}' if pages_problem else None)
             if problem:
                 raise SendGridUnexpectedResponseError('GET', path, status, problem)
             yield from result

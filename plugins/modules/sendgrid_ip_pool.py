@@ -71,9 +71,10 @@ options:
     choices: [present, absent, exact]
     default: present
 notes:
-  - Creating a pool cannot be repeated safely, so the client never retries it. If SendGrid answers a create with a
-    server error, or the connection fails after the request was sent, the pool may or may not exist; the task fails
-    and says so, and running it again converges (the pool is found by name).
+  - If SendGrid answers a create with a server error, or the connection fails after the request was sent, the
+    client sends it again; SendGrid refuses a second pool of the same name, and the client then reads the pools to
+    confirm that this one exists with the IPs asked for. Should that not hold, the task fails and says so, and
+    running it again converges (the pool is found by name).
   - An account can have at most 100 pools.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_pool_info

@@ -1,8 +1,10 @@
-"""A connection dropped AFTER the emulator applied a write (fault ``when: after``, ``action: drop``).
+"""A connection dropped (or a 5xx sent) AFTER the emulator applied a write (fault ``when: after``).
 
-The client cannot know whether the write happened.  An idempotent PUT is simply sent again and
-the task succeeds; a POST is not repeated and the task fails saying the outcome is unknown.  In
-both cases running the play again reports the right ``changed`` and the account is right.
+The client cannot know whether the write happened. A write that is safe to repeat is sent again:
+an idempotent PUT simply succeeds; a repeat that the API refuses as already done ("not found in
+pool", "already in warmup", "already exists", 404 for a warmup that is not running) is confirmed
+by one read and counts as done. In every case running the play again reports the right
+``changed`` and the account is right.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from faults_support import (  # noqa: E402  pylint: disable=wrong-import-positio
     writes,
 )
 
-UNKNOWN = "the outcome is unknown"
 DEMO_POOLS = {"marketing": ["192.0.2.20"], "transactional": ["192.0.2.10", "192.0.2.11"]}
 
 
@@ -75,40 +76,95 @@ def test_put_dropped_after_apply_is_retried_and_succeeds(sg: Harness) -> None:
     assert subuser_ips(sg.state(), "newsletter") == ["192.0.2.20", "192.0.2.21", "192.0.2.31"]
 
 
-def test_pool_create_dropped_after_apply_reports_unknown_outcome(sg: Harness) -> None:
+def test_pool_create_dropped_after_apply_is_retried_and_confirmed(sg: Harness) -> None:
     path = "/v3/send_ips/pools"
     tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_pool", {"name": "fresh-pool", "ips": ["192.0.2.31"]})
-    failure = run.failed("apply")
-    assert UNKNOWN in failure["msg"] and f"POST {path}" in failure["msg"], failure["msg"]
-    assert "run the task again" in failure["msg"]
-    assert failure["outcome_unknown"] is True
-    assert TRACEBACK not in run.output
-    posts = to_path(sg.log(), "POST", path)
-    assert [call["status"] for call in posts] == [None], describe(posts)
-    # The emulator did create the pool before dropping the connection.
-    assert pools_by_name(sg.state()) == {**DEMO_POOLS, "fresh-pool": ["192.0.2.31"]}
-
-    rerun = rerun_changes_nothing(sg, tasks)
-    assert rerun.ok("apply")["pool"]["ips"] == ["192.0.2.31"]
+    applied = run.ok("apply")
+    assert applied["changed"] is True
+    assert run.ok("apply again")["changed"] is False
+    log = sg.log()
+    posts = to_path(log, "POST", path)
+    # Applied and dropped; the repeat is refused (the name exists); a read confirms the pool with its IPs.
+    assert [call["status"] for call in posts] == [None, 400], describe(posts)
+    assert len(writes(log)) == 2, describe(writes(log))
     state = sg.state()
     assert [pool["name"] for pool in state["pools"]].count("fresh-pool") == 1
     assert pools_by_name(state) == {**DEMO_POOLS, "fresh-pool": ["192.0.2.31"]}
 
+    rerun = rerun_changes_nothing(sg, tasks)
+    assert rerun.ok("apply")["pool"]["ips"] == ["192.0.2.31"]
 
-def test_warmup_start_dropped_after_apply_reports_unknown_outcome(sg: Harness) -> None:
+
+def test_pool_create_with_a_server_error_after_apply_is_retried_and_confirmed(sg: Harness) -> None:
+    path = "/v3/send_ips/pools"
+    sg.add_fault(method="POST", path=path, count=1, action="status", status=500, when="after")
+    run = sg.run("pool-create-500-after", [task("apply", "sendgrid_ip_pool", {"name": "fresh-pool"})])
+    assert run.ok("apply")["changed"] is True
+    assert [call["status"] for call in to_path(sg.log(), "POST", path)] == [500, 400]
+    assert [pool["name"] for pool in sg.state()["pools"]].count("fresh-pool") == 1
+
+
+def test_pool_ip_removal_dropped_after_apply_is_done(sg: Harness) -> None:
+    path = "/v3/send_ips/pools/1/ips:batchDelete"
+    tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_pool",
+                                     {"name": "transactional", "ips": ["192.0.2.11"], "ips_state": "absent"})
+    applied = run.ok("apply")
+    assert applied["changed"] is True and applied["removed"] == ["192.0.2.11"]
+    assert run.ok("apply again")["changed"] is False
+    calls = to_path(sg.log(), "POST", path)
+    assert [call["status"] for call in calls] == [None, 400], describe(calls)
+    assert pools_by_name(sg.state())["transactional"] == ["192.0.2.10"]
+    rerun_changes_nothing(sg, tasks)
+
+
+def test_pool_ip_addition_with_a_server_error_after_apply_is_done(sg: Harness) -> None:
+    path = "/v3/send_ips/pools/2/ips:batchAdd"
+    sg.add_fault(method="POST", path=path, count=1, action="status", status=503, when="after")
+    tasks = twice(task("apply", "sendgrid_ip_pool", {"name": "marketing", "ips": ["192.0.2.31"]}))
+    run = sg.run("pool-add-503-after", tasks)
+    assert run.ok("apply")["changed"] is True
+    assert run.ok("apply again")["changed"] is False
+    assert [call["status"] for call in to_path(sg.log(), "POST", path)][0] == 503
+    assert pools_by_name(sg.state())["marketing"] == ["192.0.2.20", "192.0.2.31"]
+
+
+def test_warmup_start_dropped_after_apply_is_retried_and_confirmed(sg: Harness) -> None:
     path = "/v3/ips/warmup"
     tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_warmup", {"ip": "192.0.2.31"})
-    failure = run.failed("apply")
-    assert UNKNOWN in failure["msg"] and f"POST {path}" in failure["msg"], failure["msg"]
-    assert failure["outcome_unknown"] is True
-    assert len(to_path(sg.log(), "POST", path)) == 1
+    applied = run.ok("apply")
+    assert applied["changed"] is True and applied["warmup"] is True
+    assert run.ok("apply again")["changed"] is False
+    posts = to_path(sg.log(), "POST", path)
+    assert [call["status"] for call in posts] == [None, 400], describe(posts)
     started = ip_record(sg.state(), "192.0.2.31")
     assert started["warmup"] is True and started["start_date"]
+    # the start date of the applied attempt, read back to confirm it
+    assert applied["start_date"] == started["start_date"]
 
     rerun = rerun_changes_nothing(sg, tasks)
     assert rerun.ok("apply")["warmup"] is True
-    # The re-run keeps the start date the dropped request set.
     assert ip_record(sg.state(), "192.0.2.31")["start_date"] == started["start_date"]
+
+
+def test_warmup_stop_dropped_after_apply_is_done(sg: Harness) -> None:
+    path = "/v3/ips/warmup/192.0.2.21"
+    tasks, run = run_with_drop_after(sg, "DELETE", path, "sendgrid_ip_warmup", {"ip": "192.0.2.21", "state": "stopped"})
+    assert run.ok("apply")["changed"] is True
+    assert run.ok("apply again")["changed"] is False
+    deletes = to_path(sg.log(), "DELETE", path)
+    assert [call["status"] for call in deletes] == [None, 404], describe(deletes)
+    assert ip_record(sg.state(), "192.0.2.21")["warmup"] is False
+    rerun_changes_nothing(sg, tasks)
+
+
+def test_ip_subusers_dropped_after_apply_are_done(sg: Harness) -> None:
+    path = "/v3/send_ips/ips/192.0.2.31/subusers:batchAdd"
+    tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip", {"ip": "192.0.2.31", "subusers": ["newsletter"]})
+    assert run.ok("apply")["changed"] is True
+    assert run.ok("apply again")["changed"] is False
+    assert [call["status"] for call in to_path(sg.log(), "POST", path)][0] is None
+    assert "newsletter" in ip_record(sg.state(), "192.0.2.31")["subusers"]
+    rerun_changes_nothing(sg, tasks)
 
 
 def test_layout_with_writes_dropped_after_apply(sg: Harness) -> None:
@@ -123,20 +179,17 @@ def test_layout_with_writes_dropped_after_apply(sg: Harness) -> None:
     tasks = twice(task("apply", "sendgrid_ip_layout", layout))
 
     run = sg.run("layout-dropped-after", tasks)
-    failure = run.failed("apply")
-    assert failure["changed"] is True  # the subuser's IPs were set
-    assert len(failure["writes_applied"]) == 1 and "subuser newsletter" in failure["writes_applied"][0]
-    assert len(failure["writes_failed"]) == 2, failure["writes_failed"]
-    assert all(UNKNOWN in entry for entry in failure["writes_failed"]), failure["writes_failed"]
-    assert any("create pool fresh-pool" in entry for entry in failure["writes_failed"])
-    assert any("start warmup of 192.0.2.31" in entry for entry in failure["writes_failed"])
-    assert UNKNOWN in failure["msg"] and "run the task again" in failure["msg"].lower(), failure["msg"]
+    applied = run.ok("apply")
+    assert applied["changed"] is True
+    assert run.ok("apply again")["changed"] is False
     assert TRACEBACK not in run.output
     log = sg.log()
+    # Each write was applied, its answer lost, and repeated: the PUT simply again, the two POSTs refused as
+    # already done and confirmed by a read.
     assert [call["status"] for call in to_path(log, "PUT", "/v3/subusers/newsletter/ips")] == [None, 200]
-    assert [call["status"] for call in to_path(log, "POST", "/v3/send_ips/pools")] == [None]
-    assert [call["status"] for call in to_path(log, "POST", "/v3/ips/warmup")] == [None]
-    assert len(writes(log)) == 4, describe(writes(log))
+    assert [call["status"] for call in to_path(log, "POST", "/v3/send_ips/pools")] == [None, 400]
+    assert [call["status"] for call in to_path(log, "POST", "/v3/ips/warmup")] == [None, 400]
+    assert len(writes(log)) == 6, describe(writes(log))
 
     def check(state: dict[str, Any]) -> None:
         assert pools_by_name(state) == {**DEMO_POOLS, "fresh-pool": ["192.0.2.31"]}

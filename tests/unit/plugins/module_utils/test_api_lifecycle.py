@@ -240,7 +240,7 @@ def test_partner_listing_without_pages_last_goes_on_after_the_last_ip():
     ([{'pages': {}}], 'the object lacks result'),
     ([{'result': {'ip': '192.0.2.1'}, 'pages': {}}], 'expected a JSON array'),
     ([{'result': [{'address': '192.0.2.1'}], 'pages': {}}], 'ip'),
-    ([{'result': [{'ip': '192.0.2.1'}], 'pages': 'next'}], 'pages is a string, not an object'),
+    ([{'result': [{'ip': '192.0.2.1'}], 'pages': 'next'}], 'pages: expected a JSON object, got a string'),
 ])
 def test_partner_listing_that_cannot_be_complete_is_an_error(pages, problem):
     api = make_api(*[(200, body) for body in pages])

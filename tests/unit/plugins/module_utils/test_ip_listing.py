@@ -214,7 +214,7 @@ def test_send_ips_filters_are_passed_and_applied():
     result = list_account_ips(api, IPListingQuery(is_leased=False, added_after=1600000000, fields=['subusers']))
     assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips')]
     assert send_ips_call(api).query == {'include_region': 'true', 'is_leased': 'false',
-                                                   'start_added_at': '1600000000', 'limit': '1000'}
+                                        'start_added_at': '1600000000', 'limit': '1000'}
     assert ips_of(result) == ['192.0.2.10', '198.51.100.1']
     assert all(set(entry) == {'ip', 'subusers'} for entry in result['ips'])
 
