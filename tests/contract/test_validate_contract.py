@@ -186,6 +186,37 @@ def test_the_emulator_serves_each_operation_where_the_documents_do(spec_path: li
         assert route.global_only == (validator.hosts[route.operation_id] == {"global"}), route.operation_id
 
 
+def test_every_status_the_emulator_returns_is_declared_or_a_documented_choice(
+        tmp_path: Path, spec_path: list[Path]) -> None:
+    """Every operation, called with unknown ids, bad bodies, bad paging, a wrong key and on-behalf-of a
+    subuser: each status is one the operation declares or one of the emulator's documented choices."""
+    validator = validate_contract.validator_for(spec_path)
+    params = {"ip": "192.0.2.99", "ip_address": "192.0.2.99", "poolid": "999", "pool_name": "nope", "id": "999",
+              "subuser_name": "nobody", "accountID": "nobody"}
+    seen: dict[tuple[str, int], str] = {}
+    with EmulatorProcess(tmp_path) as emu:
+        emu.reset()
+        sessions = {"parent": emu.api_session(), "wrong key": emu.api_session("SG.wrong"),
+                    "subuser": emu.api_session(on_behalf_of="newsletter")}
+        for route in ROUTES:
+            path = route.template.format(**params)
+            attempts: list[dict[str, Any]] = [{}, {"data": b"{not json"}, {"json": []}, {"json": {}},
+                                              {"json": {"x": 1}}, {"params": {"limit": "0"}},
+                                              {"params": {"offset": "-1", "after_key": "x"}}]
+            for label, session in sessions.items():
+                for kwargs in attempts if label == "parent" else attempts[:1]:
+                    response = session.request(route.method, emu.url + path, timeout=10,
+                                               headers={"Content-Type": "application/json"}, **kwargs)
+                    seen[(route.operation_id, response.status_code)] = f"{label} {kwargs}"
+        for session in sessions.values():
+            session.close()
+    bad = {key: how for key, how in seen.items()
+           if not validate_contract.status_declared(key[1], validator.declared[key[0]])
+           and not (key[1] >= 400 and validate_contract.is_choice(*key))}
+    assert not bad, bad
+    assert len({op for op, _status in seen}) == 45
+
+
 def test_default_specs_are_beside_the_repository() -> None:
     spec_dir = CONTRACT_DIR.parent.parent.parent / "shared" / "sendgrid-openapi"
     assert validate_contract.DEFAULT_SPECS == (spec_dir / "ip-endpoints.json", spec_dir / "ip-lifecycle-endpoints.json")

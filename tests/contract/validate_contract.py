@@ -120,6 +120,13 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, str]:
             for method, operation in item.items() if method in HTTP_METHODS}
 
 
+def declared_statuses(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """operationId -> the response keys its document declares ("200", "4XX", "default" ...)."""
+    return {operation["operationId"]: set(operation.get("responses", {}))
+            for item in spec.get("paths", {}).values()
+            for method, operation in item.items() if method in HTTP_METHODS}
+
+
 def operation_hosts(spec: dict[str, Any]) -> dict[str, set[str]]:
     """operationId -> the hosts ("global", "eu") that serve it: the operation's ``servers``,
     else its path's, else the document's."""
@@ -280,6 +287,7 @@ class ContractValidator:
         self.operation_routes: dict[str, str] = {}
         self.operation_documents: dict[str, str] = {}
         self.hosts: dict[str, set[str]] = {}
+        self.declared: dict[str, set[str]] = {}
         for spec, path in specs:
             translated, count = translate_nullable(spec)
             app = OpenAPI.from_dict(translated)
@@ -291,6 +299,7 @@ class ContractValidator:
             self.operation_routes.update(routes)
             self.operation_documents.update({op: path.name for op in routes})
             self.hosts.update(operation_hosts(translated))
+            self.declared.update(declared_statuses(translated))
 
     def new_report(self) -> Report:
         return Report(self.spec_paths, {d.path.name: d.nullable_translated for d in self.documents},

@@ -184,7 +184,9 @@ class Control:
         return Outcome(200, {"ok": True, "rate_limit": rule.describe()})
 
     def clear_rate_limits(self) -> Outcome:
-        self.emulator.rate_rules.clear()
+        account = self.account_arg()
+        self.emulator.rate_rules[:] = [] if account is None else [r for r in self.emulator.rate_rules
+                                                                  if r.account != account.id]
         self.emulator.rate_windows.clear()
         return Outcome(200, OK)
 

@@ -162,9 +162,10 @@ class Emulator:
         if actor is not None and not chosen.subuser:
             # Emulator choice: on-behalf-of a subuser, the parent's own operations are refused.
             return Outcome(403, error_body(family, FORBIDDEN, status=403))
-        if body_error:
+        if body_error and chosen.takes_body:
             return Outcome(400, error_body(family, JSON_PARSE_MESSAGE))
-        call = Call(params=params, query=request.query, body=exchange.body, now=int(time.time()), account=account,
+        body = exchange.body if chosen.takes_body else None
+        call = Call(params=params, query=request.query, body=body, now=int(time.time()), account=account,
                     world=self.world, path=unquote(request.raw_path), template=chosen.template, host=request.host,
                     actor=actor)
         try:

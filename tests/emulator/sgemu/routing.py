@@ -24,6 +24,7 @@ class Route:
     operation_id: str
     global_only: bool = False
     subuser: bool = False
+    takes_body: bool = False            # the operation has a request body (one sent to any other is ignored)
 
     @property
     def segments(self) -> list[str]:
@@ -33,10 +34,13 @@ class Route:
 ROUTES: list[Route] = []
 
 
-def route(method: str, template: str, operation_id: str, *, global_only: bool = False,
-          subuser: bool = False) -> Callable[[OperationHandler], OperationHandler]:
+def route(method: str, template: str, operation_id: str, *, global_only: bool = False, subuser: bool = False,
+          body: bool | None = None) -> Callable[[OperationHandler], OperationHandler]:
+    """Register an operation; ``body`` defaults to whether the method usually carries one."""
+    takes_body = method in ("POST", "PUT", "PATCH") if body is None else body
+
     def register(handler: OperationHandler) -> OperationHandler:
-        ROUTES.append(Route(method, template, handler, operation_id, global_only, subuser))
+        ROUTES.append(Route(method, template, handler, operation_id, global_only, subuser, takes_body))
         return handler
     return register
 

@@ -61,20 +61,24 @@ class World:
     # -- changes through the control API ------------------------------------
 
     def add_account(self, doc: Any, where: str = "account") -> Account:
-        account = load_account_entry(doc, where, self.dns)
+        dns = dict(self.dns)                      # the zone changes only if the account is added
+        account = load_account_entry(doc, where, dns)
         if account.id in self.accounts:
             raise SeedError(f"{where}.id: an account {account.id!r} exists already")
         if account.api_key and (account.api_key in self.by_key or account.api_key == self.cli_key):
             raise SeedError(f"{where}.api_key: another account has this key")
         for customer in account.customers:
-            if customer not in self.accounts or self.accounts[customer].partner is not None:
-                raise SeedError(f"{where}.customers: {customer!r} is not an account without a partner")
+            target = self.accounts.get(customer)
+            if target is None or target.partner is not None or target.customers:
+                raise SeedError(f"{where}.customers: {customer!r} is not an account without a partner that is "
+                                "no partner itself")
         self.accounts[account.id] = account
         self.order.append(account.id)
         if account.api_key:
             self.by_key[account.api_key] = account
         for customer in account.customers:
             self.accounts[customer].partner = account.id
+        self.dns.update(dns)
         return account
 
     def remove_account(self, account_id: str) -> None:
@@ -92,7 +96,9 @@ class World:
     def replace_account(self, account_id: str, doc: Any) -> None:
         """Reset one account's content (single-account format); its id, key and partner links stay."""
         old = self.accounts[account_id]
-        new = AccountLoader(doc, "seed", dns=self.dns).load(account_id)
+        dns = dict(self.dns)
+        new = AccountLoader(doc, "seed", dns=dns).load(account_id)
+        self.dns.update(dns)
         new.api_key, new.partner, new.customers = old.api_key, old.partner, old.customers
         self.accounts[account_id] = new
         if new.api_key:

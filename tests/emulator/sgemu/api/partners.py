@@ -79,7 +79,7 @@ def add_account_ips(call: Call) -> tuple[int, Any]:
     return 201, {"ips": added, "region": region}
 
 
-@route("DELETE", "/v3/partners/accounts/{accountID}/ips", "RemoveAccountIps")
+@route("DELETE", "/v3/partners/accounts/{accountID}/ips", "RemoveAccountIps", body=True)
 def remove_account_ips(call: Call) -> tuple[int, Any]:
     """All or nothing.  Emulator choice: an IP that is not on the customer account is a 400
     naming it (nothing removed); a removed IP leaves its pools, subusers and reverse DNS

@@ -120,10 +120,10 @@ def delete_reverse_dns(call: Call) -> tuple[int, Any]:
     return 204, None
 
 
-@route("POST", "/v3/whitelabel/ips/{id}/validate", "ValidateReverseDns")
+@route("POST", "/v3/whitelabel/ips/{id}/validate", "ValidateReverseDns", body=False)
 def validate_reverse_dns(call: Call) -> tuple[int, Any]:
     record = find_record(call)
-    found = call.world.dns.get(record.rdns)
+    found = call.world.dns.get(record.rdns.lower())
     record.valid = found == record.ip
     record.last_validation_attempt_at = call.now
     if record.valid:
