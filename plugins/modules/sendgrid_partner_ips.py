@@ -133,7 +133,7 @@ ips:
   elements: str
   sample: [192.0.2.40, 203.0.113.10]
 ips_by_region:
-  description: The same IPs by region, each list sorted.
+  description: The same IPs by region, each list sorted; an IP the listing gives no region for is under V(unknown).
   returned: success
   type: dict
   sample: {"eu": ["203.0.113.10"], "us": ["192.0.2.40"]}
