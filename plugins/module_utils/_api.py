@@ -33,6 +33,7 @@ from ._errors import (
     format_items,
     shorten,
 )
+from ._ips import sort_ips
 from ._shapes import Shape
 
 IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
@@ -41,6 +42,9 @@ CURSOR_PAGE_SIZE = 100       # /v3/send_ips/*: limit must be <= 100
 SEND_IPS_PAGE_SIZE = 1000    # GET /v3/send_ips/ips alone accepts a limit up to 5000
 POOL_IPS_PER_CALL = 100      # pools ips:batchAdd / batchDelete and pool creation
 SUBUSERS_PER_CALL = 1000     # ips/{ip}/subusers:batchAdd / batchDelete
+REVERSE_DNS_PAGE_SIZE = 100  # GET /v3/whitelabel/ips: limit has no documented maximum
+PARTNER_IPS_PAGE_SIZE = 5000  # GET /v3/partners/accounts/{accountID}/ips: limit 1 to 5000
+PARTNER_IPS_PER_CALL = 10    # POST and DELETE /v3/partners/accounts/{accountID}/ips: at most 10 IPs per call
 GLOBAL_HOST = 'https://api.sendgrid.com'
 
 # Error statuses with which a repeated write may say that its first attempt was applied
@@ -103,10 +107,42 @@ ADD_POOL_IPS = Operation('AddIpsToIpPool', 'POST', '/v3/send_ips/pools/{poolid}/
 REMOVE_POOL_IPS = Operation('DeleteIpsFromIpPool', 'POST', '/v3/send_ips/pools/{poolid}/ips:batchDelete', Shape.NONE,
                             idempotent=True, already_so=ALREADY_SO)
 
+# ---- IP lifecycle (issue 8): buying IPs (ip-endpoints.json), subuser creation and deletion, reputations, reverse
+# DNS and partner IP provisioning (ip-lifecycle-endpoints.json). A call that buys is never repeated (a repeat buys
+# again); a creation or deletion is, as a repeat of an applied one is refused and a read confirms it.
+REMAINING_IPS = Operation('ListRemainingIpCount', 'GET', '/v3/ips/remaining', Shape.object('results'))
+ADD_IPS = Operation('AddIp', 'POST', '/v3/ips', Shape.object('ips'), global_only=True, idempotent=False)
+ADD_SEND_IP = Operation('IpAddressManagementAddIp', 'POST', '/v3/send_ips/ips', Shape.object('ip'), global_only=True,
+                        idempotent=False)
+CREATE_SUBUSER = Operation('CreateSubuser', 'POST', '/v3/subusers', Shape.object('username', 'user_id'),
+                           idempotent=True, already_so=ALREADY_SO)
+UPDATE_SUBUSER = Operation('UpdateSubuser', 'PATCH', '/v3/subusers/{subuser_name}', Shape.NONE, idempotent=True)
+DELETE_SUBUSER = Operation('DeleteSubuser', 'DELETE', '/v3/subusers/{subuser_name}', Shape.NONE,
+                           already_so=ALREADY_SO)
+LIST_REPUTATIONS = Operation('ListReputation', 'GET', '/v3/subusers/reputations',
+                             Shape.list_of('username', 'reputation'))
+LIST_REVERSE_DNS = Operation('ListReverseDns', 'GET', '/v3/whitelabel/ips', Shape.list_of('id', 'ip'))
+GET_REVERSE_DNS = Operation('GetReverseDns', 'GET', '/v3/whitelabel/ips/{id}', Shape.object('id', 'ip'))
+CREATE_REVERSE_DNS = Operation('SetUpReverseDns', 'POST', '/v3/whitelabel/ips', Shape.object('id', 'ip'),
+                               idempotent=True, already_so=ALREADY_SO)
+DELETE_REVERSE_DNS = Operation('DeleteReverseDns', 'DELETE', '/v3/whitelabel/ips/{id}', Shape.NONE,
+                               already_so=ALREADY_SO)
+VALIDATE_REVERSE_DNS = Operation('ValidateReverseDns', 'POST', '/v3/whitelabel/ips/{id}/validate',
+                                 Shape.object('valid'), idempotent=True)
+LIST_PARTNER_IPS = Operation('ListAccountIps', 'GET', '/v3/partners/accounts/{accountID}/ips', Shape.object('result'))
+ADD_PARTNER_IPS = Operation('AddAccountIps', 'POST', '/v3/partners/accounts/{accountID}/ips', Shape.object('ips'),
+                            idempotent=False)
+REMOVE_PARTNER_IPS = Operation('RemoveAccountIps', 'DELETE', '/v3/partners/accounts/{accountID}/ips', Shape.NONE,
+                               already_so=ALREADY_SO)
+
 OPERATIONS = _operations(
     LIST_IPS, GET_IP, LIST_ASSIGNED_IPS, LIST_SUBUSERS, UPDATE_SUBUSER_IPS, LIST_WARMUP, START_WARMUP, STOP_WARMUP,
     LIST_SEND_IPS, GET_SEND_IP, UPDATE_SEND_IP, LIST_IP_SUBUSERS, ADD_IP_SUBUSERS, REMOVE_IP_SUBUSERS,
     LIST_POOLS, LIST_POOL_IPS, CREATE_POOL, RENAME_POOL, DELETE_POOL, ADD_POOL_IPS, REMOVE_POOL_IPS,
+    # IP lifecycle
+    REMAINING_IPS, ADD_IPS, ADD_SEND_IP, CREATE_SUBUSER, UPDATE_SUBUSER, DELETE_SUBUSER, LIST_REPUTATIONS,
+    LIST_REVERSE_DNS, GET_REVERSE_DNS, CREATE_REVERSE_DNS, DELETE_REVERSE_DNS, VALIDATE_REVERSE_DNS,
+    LIST_PARTNER_IPS, ADD_PARTNER_IPS, REMOVE_PARTNER_IPS,
 )
 
 OperationRef = t.Union[Operation, str]
@@ -341,6 +377,167 @@ class SendGridAPI:
 
     def stop_warmup(self, ip: str) -> None:
         self._write(STOP_WARMUP, ip, confirm=lambda: not self._warmup_entries(ip))
+
+    # =========================================================== IP lifecycle (issue 8)
+
+    # ----------------------------------------------------------- buying IPs (/v3/ips, /v3/send_ips/ips)
+
+    def get_remaining_ips(self) -> dict[str, t.Any]:
+        """How many IPs the account may still add, in which period, at which price (ListRemainingIpCount).
+
+        Returns the first entry of ``results`` (``remaining``, ``period``, ``price_per_ip``), or ``{}``.
+        """
+        results = self._call(REMAINING_IPS).get('results')
+        return dict(results[0]) if isinstance(results, list) and results and isinstance(results[0], dict) else {}
+
+    def add_ips(self, count: int, subusers: t.Sequence[str] = (), warmup: bool = False) -> dict[str, t.Any]:
+        """Buy ``count`` IPs in one call, for subusers named by username (legacy AddIp; global host only).
+
+        Spends money: never repeated. Returns ``{ips: [{ip, subusers}], remaining_ips, warmup}``.
+        """
+        body: dict[str, t.Any] = {'count': count}
+        if subusers:
+            body['subusers'] = sorted(subusers)
+        if warmup:
+            body['warmup'] = True
+        return self._call(ADD_IPS, body=body)
+
+    def add_send_ip(
+        self, ip_region: str, is_auto_warmup: bool, is_parent_assigned: bool, subuser_ids: t.Sequence[str] = (),
+    ) -> dict[str, t.Any]:
+        """Buy one IP in a region, for subusers named by id (IP Address Management AddIp; global host only).
+
+        Spends money: never repeated. Returns ``{ip, is_auto_warmup, is_parent_assigned, subusers, region}``.
+        """
+        body: dict[str, t.Any] = {
+            'is_auto_warmup': is_auto_warmup,
+            'is_parent_assigned': is_parent_assigned,
+            'region': ip_region,
+            'include_region': True,
+        }
+        if subuser_ids:
+            body['subusers'] = sorted(subuser_ids)
+        return self._call(ADD_SEND_IP, body=body)
+
+    # ----------------------------------------------------------- subuser lifecycle
+
+    def _find_subuser(self, username: str) -> dict[str, t.Any] | None:
+        return next((entry for entry in self.list_subusers(username=username) if entry.get('username') == username),
+                    None)
+
+    def create_subuser(
+        self, username: str, email: str, password: str, ips: t.Sequence[str], subuser_region: str | None = None,
+    ) -> dict[str, t.Any]:
+        """Create a subuser with its IPs (CreateSubuser). Returns ``{username, user_id, email, region, ...}``.
+
+        Repeated after an unknown outcome: usernames are unique, so a repeat of an applied creation is refused
+        ("username exists"), and a subuser of that username and email confirms it.
+        """
+        body: dict[str, t.Any] = {'username': username, 'email': email, 'password': password, 'ips': list(ips)}
+        if subuser_region is not None:
+            body['region'] = subuser_region
+            body['include_region'] = True
+
+        def confirm() -> dict[str, t.Any] | None:
+            entry = self._find_subuser(username)
+            if entry is None or str(entry.get('email') or '').casefold() != email.casefold():
+                return None
+            return {'username': username, 'user_id': entry['id'], 'email': entry.get('email'),
+                    'region': entry.get('region')}
+
+        return self._write(CREATE_SUBUSER, body=body, confirm=confirm)
+
+    def set_subuser_disabled(self, username: str, disabled: bool) -> None:
+        """Enable (``False``) or disable (``True``) a subuser (UpdateSubuser). Safe to repeat."""
+        self._write(UPDATE_SUBUSER, username, body={'disabled': disabled})
+
+    def delete_subuser(self, username: str) -> None:
+        """Delete a subuser for good (DeleteSubuser)."""
+        self._write(DELETE_SUBUSER, username, confirm=lambda: self._find_subuser(username) is None)
+
+    def list_subuser_reputations(self) -> list[dict[str, t.Any]]:
+        """``[{username, reputation}]`` for every subuser of the account (ListReputation; not paginated)."""
+        return self._call(LIST_REPUTATIONS)
+
+    # ----------------------------------------------------------- reverse DNS (/v3/whitelabel/ips)
+
+    def list_reverse_dns(self, ip_prefix: str | None = None) -> list[dict[str, t.Any]]:
+        """Every reverse DNS record, or those whose IP starts with ``ip_prefix`` (ListReverseDns)."""
+        return list(self._pages(LIST_REVERSE_DNS, query={'ip': ip_prefix}, page_size=REVERSE_DNS_PAGE_SIZE))
+
+    def get_reverse_dns(self, record_id: t.Any) -> dict[str, t.Any]:
+        return self._call(GET_REVERSE_DNS, record_id)
+
+    def create_reverse_dns(self, ip: str, domain: str, subdomain: str | None = None) -> dict[str, t.Any]:
+        """Set up reverse DNS for one IP (SetUpReverseDns).
+
+        Repeated after an unknown outcome: an IP has one record, so a repeat of an applied creation is refused,
+        and a record of that IP with this domain (and subdomain) confirms it.
+        """
+        body: dict[str, t.Any] = {'ip': ip, 'domain': domain}
+        if subdomain:
+            body['subdomain'] = subdomain
+
+        def confirm() -> dict[str, t.Any] | None:
+            return next((record for record in self.list_reverse_dns(ip_prefix=ip) if record.get('ip') == ip
+                         and str(record.get('domain') or '').lower() == domain
+                         and (not subdomain or str(record.get('subdomain') or '').lower() == subdomain)), None)
+
+        return self._write(CREATE_REVERSE_DNS, body=body, confirm=confirm)
+
+    def delete_reverse_dns(self, record_id: t.Any) -> None:
+        def confirm() -> bool:
+            try:
+                self.get_reverse_dns(record_id)
+            except SendGridNotFoundError:
+                return True
+            return False
+
+        self._write(DELETE_REVERSE_DNS, record_id, confirm=confirm)
+
+    def validate_reverse_dns(self, record_id: t.Any) -> dict[str, t.Any]:
+        """Ask SendGrid to check the record's A record now (ValidateReverseDns). Safe to repeat.
+
+        Returns ``{id, valid, validation_results: {a_record: {valid, reason}}}``.
+        """
+        return self._call(VALIDATE_REVERSE_DNS, record_id)
+
+    # ----------------------------------------------------------- partner IP provisioning
+
+    def list_partner_account_ips(self, account_id: str) -> list[dict[str, t.Any]]:
+        """``[{ip, region}]`` of a partner's customer account, all pages (ListAccountIps), each IP once.
+
+        The pages follow the last IP of the previous page in an order by the time IPs were added, so an IP added
+        while the list is read may show up twice; it is kept once.
+        """
+        path = build_path(LIST_PARTNER_IPS.path, account_id)
+        entries: dict[str, dict[str, t.Any]] = {}
+        for entry in self.client.iter_marker_pages(path, page_size=PARTNER_IPS_PAGE_SIZE, expect=LIST_PARTNER_IPS.response,
+                                                   items=Shape.list_of('ip'), marker_of=lambda item: item['ip'],
+                                                   base_url=self._host(LIST_PARTNER_IPS)):
+            entries.setdefault(str(entry['ip']), dict(entry))
+        return list(entries.values())
+
+    def add_partner_account_ips(self, account_id: str, count: int, ip_region: str) -> dict[str, t.Any]:
+        """Buy up to 10 IPs for a customer account (AddAccountIps). One call; never repeated.
+
+        Returns ``{ips: [str], region}``. The caller splits larger purchases (see ``PARTNER_IPS_PER_CALL``) so
+        that it can report what was bought when a later call fails.
+        """
+        if not 1 <= count <= PARTNER_IPS_PER_CALL:
+            raise ValueError(f'count must be 1 to {PARTNER_IPS_PER_CALL} per call, got {count}')
+        return self._call(ADD_PARTNER_IPS, account_id, body={'count': count, 'region': ip_region})
+
+    def remove_partner_account_ips(self, account_id: str, ips: t.Sequence[str]) -> None:
+        """Remove IPs from a customer account (RemoveAccountIps), at most 10 per call.
+
+        Repeated after an unknown outcome: a repeat of an applied removal is refused (the IPs are gone), and a
+        listing without them confirms it.
+        """
+        for chunk in chunked(sort_ips(ips), PARTNER_IPS_PER_CALL):
+            self._write(REMOVE_PARTNER_IPS, account_id, body={'ips': chunk},
+                        confirm=lambda chunk=chunk: not set(chunk) & {
+                            entry['ip'] for entry in self.list_partner_account_ips(account_id)})
 
 
 def _operation(operation: OperationRef) -> Operation:

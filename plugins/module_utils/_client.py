@@ -536,6 +536,54 @@ class SendGridClient:
                     ' never end')
             seen.add(marker)
 
+    def iter_marker_pages(
+        self,
+        path: str,
+        query: t.Mapping[str, t.Any] | None = None,
+        page_size: int = 100,
+        expect: Shape | None = None,
+        items: Shape | None = None,
+        marker_of: t.Callable[[t.Any], t.Any] | None = None,
+        base_url: str | None = None,
+    ) -> t.Iterator[t.Any]:
+        """Items of a list whose ``offset`` is the last item already read (``{"result": [...], "pages": {"last"}}``).
+
+        The partner IP provisioning list works this way: the next page starts after ``pages.last`` (or, when
+        a page does not give it, after ``marker_of(its last item)``). ``items`` checks the shape of
+        ``result``. A page shorter than ``page_size`` is not taken as the last one (the server may cap the
+        limit lower): the list ends on an empty page. A marker that comes back a second time is an error,
+        as the listing would never end.
+        """
+        shape = expect or Shape.object('result')
+        item_shape = items or Shape.list_of()
+        marker: t.Any = None
+        seen: set[str] = set()
+        while True:
+            params = {**(query or {}), 'limit': page_size}
+            if marker is not None:
+                params['offset'] = marker
+            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
+            status = self._local.last_status
+            result, pages = page.get('result'), page.get('pages') or {}
+            pages_problem = Shape.object().problem(pages)
+            problem = item_shape.problem(result) or (f'pages: {pages_problem}' if pages_problem else None)
+            if problem:
+                raise SendGridUnexpectedResponseError('GET', path, status, problem)
+            yield from result
+            if not result:
+                return
+            marker = pages.get('last')
+            if marker in (None, '') and marker_of is not None:
+                marker = marker_of(result[-1])
+            if marker in (None, ''):
+                raise SendGridUnexpectedResponseError(
+                    'GET', path, status, 'a page without pages.last: the next page cannot be asked for, so the'
+                    ' listing could not be complete')
+            if json.dumps(marker) in seen:
+                raise SendGridUnexpectedResponseError(
+                    'GET', path, status, f'pages.last {shorten(repr(marker), 80)} again: the listing would never end')
+            seen.add(json.dumps(marker))
+
     def close(self) -> None:
         self.transport.close()
 

@@ -15,6 +15,8 @@ import typing as t
 from ._errors import SendGridInputError
 
 STATUSES = ('all', 'free', 'taken', 'available')
+# A subuser sends only from IPs of its own region: a global subuser from us IPs, an eu subuser from eu IPs.
+IP_REGION_OF_SUBUSER_REGION = {'global': 'us', 'eu': 'eu'}
 MAX_POOLS = 100              # pools per account
 MAX_POOL_IPS = 100           # IPs per pool
 POOL_NAME_MIN, POOL_NAME_MAX = 2, 64

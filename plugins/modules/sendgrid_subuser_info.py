@@ -14,6 +14,7 @@ description:
     each one may send from.
   - Reads the subuser listing (C(GET /v3/subusers)) and the IP listing (C(GET /v3/ips)) once each (all pages),
     never one request per subuser.
+  - Also returns each subuser's sender reputation, from one C(GET /v3/subusers/reputations).
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -37,7 +38,12 @@ options:
     type: str
     choices: [global, eu]
 notes:
-  - When no subuser matches the filters, the IP listing is not read.
+  - When no subuser matches the filters, neither the IP listing nor the reputations are read.
+  - SendGrid notes that the reputation of an EU regional subuser is not calculated accurately, as the data needed
+    stays in the EU.
+  - If the reputations cannot be read (for example with an API key without the scope for them, HTTP 401 or 403,
+    or an answer that is not the documented list), the task still succeeds, every RV(subusers[].reputation) is
+    V(null), and a warning says why.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
   - module: mailops.sendgrid.sendgrid_subuser_ips
@@ -103,10 +109,22 @@ subusers:
       type: list
       elements: str
       sample: [192.0.2.10, 192.0.2.11]
+    reputation:
+      description:
+        - The subuser's sender reputation (0 to 100), as C(GET /v3/subusers/reputations) gives it.
+        - V(null) when SendGrid gives none for the subuser, or the reputations could not be read (see the warning).
+      type: float
+      sample: 99.5
+      version_added: 0.2.0
 """
 
 import typing as t
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
+    SendGridAuthenticationError,
+    SendGridNotFoundError,
+    SendGridUnexpectedResponseError,
+)
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
@@ -123,6 +141,18 @@ def matches(entry: t.Mapping[str, t.Any], params: t.Mapping[str, t.Any]) -> bool
     return True
 
 
+def read_reputations(sg: SendGridModule) -> dict[str, float]:
+    """Reputation by username; an API key that may not read them gives a warning, not a failure."""
+    try:
+        entries = sg.api.list_subuser_reputations()
+    except (SendGridAuthenticationError, SendGridNotFoundError, SendGridUnexpectedResponseError) as exc:
+        sg.module.warn(f'subuser reputations are not returned (every reputation is null): {exc.message}')
+        return {}
+    return {str(entry['username']): float(entry['reputation']) for entry in entries
+            if isinstance(entry, dict) and entry.get('username') is not None
+            and isinstance(entry.get('reputation'), (int, float)) and not isinstance(entry.get('reputation'), bool)}
+
+
 def main() -> None:
     with SendGridModule(
         argument_spec={
@@ -137,11 +167,13 @@ def main() -> None:
         selected = [entry for entry in sg.api.list_subusers(username=params['username']) if matches(entry, params)]
 
         ips_by_username: dict[str, list[str]] = {entry['username']: [] for entry in selected}
+        reputations: dict[str, float] = {}
         if selected:
             for record in sg.api.list_ips():
                 for username in record.get('subusers') or ():
                     if username in ips_by_username:
                         ips_by_username[username].append(record['ip'])
+            reputations = read_reputations(sg)
 
         subusers = [
             {
@@ -151,6 +183,7 @@ def main() -> None:
                 'disabled': bool(entry.get('disabled')),
                 'region': entry.get('region'),
                 'ips': sort_ips(ips_by_username[entry['username']]),
+                'reputation': reputations.get(entry['username']),
             }
             for entry in sorted(selected, key=lambda entry: entry['username'])
         ]

@@ -126,4 +126,5 @@ def test_an_unknown_operation_name_is_a_bug_not_a_silent_yes():
 
 def test_global_only_operations_are_those_of_the_spec():
     assert sorted(op.name for op in _api.OPERATIONS.values() if op.global_only) == sorted([
-        'GetIp', 'ListAssignedIp', 'UpdateIp', 'ListSubUserAssignedToIp', 'AddSubUsersToIp', 'DeleteSubUsersFromIp'])
+        'GetIp', 'ListAssignedIp', 'UpdateIp', 'ListSubUserAssignedToIp', 'AddSubUsersToIp', 'DeleteSubUsersFromIp',
+        'AddIp', 'IpAddressManagementAddIp'])
