@@ -261,11 +261,13 @@ package-docs: $(call package_needs,$(STAGE))
 	    antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all .
 
 # As docs/docsite/rst/awx.rst builds it (scratch folder: meta/ and the definition at its top), without an image;
-# then ansible-builder's introspection of the staged and of the installed collection must find `requests`.
+# then ansible-builder's introspection of the staged and of the installed collection must find `requests`. The EE
+# gets the newest series' ansible-core; the definition with the oldest series on its Python builds its context too.
 package-ee: $(call package_needs,install)
 	$(call section,'ansible-builder create for meta/execution-environment.yml in $(BUILD_DIR)/ee')
 	$(LINT_VENV)/bin/python $(ROOT)/tests/utils/check_ee.py --collection '$(COLL)' --workdir '$(BUILD_DIR)/ee' \
-	    --introspect '$(COLLECTIONS_DIR)' --introspect '$(INSTALL_PATH)'
+	    --introspect '$(COLLECTIONS_DIR)' --introspect '$(INSTALL_PATH)' --expect-core '$(lastword $(CORE_SERIES))' \
+	    --variant '$(firstword $(CORE_SERIES)):$(call core_python,$(firstword $(CORE_SERIES)))'
 
 # Config: tests/utils/galaxy-importer.cfg (no ansible-test). flake8's W503/W504 (line break before/after a binary
 # operator) contradict each other, and ansible-test's pep8 ignores both: they are listed, not failed on.
