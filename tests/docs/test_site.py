@@ -9,8 +9,6 @@ import os
 from collections import deque
 from pathlib import Path
 
-import pytest
-
 from site_check import COLLECTION_INDEX, Browser, Page, broken_links, crawl, expected_pages, local_path, serve
 
 SCREENSHOT_PAGE = 'sendgrid_ip_info_module.html'

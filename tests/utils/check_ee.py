@@ -172,7 +172,9 @@ def main() -> int:
             for collections_dir in args.introspect:
                 problems += introspect(workdir, os.path.abspath(collections_dir), fqcn)
         for variant in args.variant:
-            series, _, python = variant.partition(':')
+            if not re.fullmatch(r'\d+\.\d+:\d+\.\d+', variant):
+                parser.error(f'--variant {variant}: expected SERIES:PYTHON, like 2.18:3.11')
+            series, python = variant.split(':')
             variant_dir = f'{workdir}-{series}'
             variant_problems = create_context(collection, variant_dir, args.ansible_builder, (series, python))
             problems += variant_problems or resolve_core(variant_dir, series)

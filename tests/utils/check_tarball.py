@@ -20,7 +20,6 @@ and builds it with the ``ansible-galaxy`` beside this Python: galaxy.yml's build
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil

@@ -30,9 +30,12 @@ if command -v pyenv >/dev/null 2>&1 && prefix=$(pyenv prefix "$version" 2>/dev/n
   candidates+=("$prefix/bin/python$version")
 fi
 pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
-for dir in $(ls -d "$pyenv_root/versions/$version".* 2>/dev/null | sort -t. -k3 -n -r); do
-  candidates+=("$dir/bin/python$version")
-done
+shopt -s nullglob
+installed=("$pyenv_root/versions/$version".*)
+shopt -u nullglob
+if ((${#installed[@]})); then
+  while IFS= read -r dir; do candidates+=("$dir/bin/python$version"); done < <(printf '%s\n' "${installed[@]}" | sort -V -r)
+fi
 candidates+=("/usr/local/bin/python$version" "/usr/bin/python$version")
 
 for python in "${candidates[@]}"; do
