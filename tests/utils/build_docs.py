@@ -24,6 +24,9 @@ local files beside rst/ (``../ansible_devel.inv`` ...), which this script writes
   the build, as a typo would.
 - ``python2.inv``, ``python3.inv`` and ``jinja2.inv`` are empty: the collection's docs do not link
   there, and a reference that does fails the build.
+
+The build runs with its HTTP(S) proxy set to a closed port on 127.0.0.1, so Sphinx never reaches the
+network for the inventories and always uses these files: the same site with or without a network.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ import subprocess
 import sys
 import zlib
 
-ANSIBLE_DEVEL_URL = 'https://docs.ansible.com/projects/ansible/devel/'
+# Where the build's HTTP clients are sent instead of the network: a loopback port nothing listens on (discard).
+NO_NETWORK_PROXY = 'http://127.0.0.1:9'
 
 # Labels of Ansible's docsite that antsibull-docs' templates link to, with their page on that site.
 DOCSITE_LABELS = {
@@ -111,8 +115,10 @@ def main() -> int:
         write_inventory(os.path.join(dest, f'{name}.inv'), name, {})
     log(f'offline intersphinx inventories in {dest}: ansible_devel.inv ({len(labels)} labels), python2/python3/jinja2 (empty)')
 
+    offline = {name: NO_NETWORK_PROXY for name in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY')}
+    offline.update(no_proxy='', NO_PROXY='')
     try:
-        run(['bash', os.path.join(dest, 'build.sh')], env=env, cwd=dest)
+        run(['bash', os.path.join(dest, 'build.sh')], env=dict(env, **offline), cwd=dest)
     except subprocess.CalledProcessError as ex:
         log(f'FAILED: build.sh exited with {ex.returncode} (Sphinx warnings are errors: see above)')
         return 1
