@@ -3,8 +3,9 @@
 #   find_python.sh 3.13 [CANDIDATE]
 # CANDIDATE (the Makefile passes its PYTHON_3_13 knob) wins when given; otherwise the first of these that
 # really runs as that version: pythonX.Y on PATH (a pyenv shim of a version that is not active fails here, so it
-# is skipped), `pyenv prefix X.Y` (the newest installed X.Y.*), $PYENV_ROOT/versions/X.Y.*, /usr/local/bin and
-# /usr/bin. The path printed is the real interpreter (sys.executable), not a shim.
+# is skipped, and so is the Python of a venv, such as .venv/bin on the Makefile's PATH), `pyenv prefix X.Y` (the
+# newest installed X.Y.*), $PYENV_ROOT/versions/X.Y.*, /usr/local/bin and /usr/bin. The path printed is the real
+# interpreter (sys.executable), not a shim.
 set -euo pipefail
 
 version=$1 candidate=${2:-}
@@ -13,9 +14,10 @@ if [[ ! $version =~ ^3\.[0-9]+$ ]]; then
   exit 2
 fi
 
-# Prints sys.executable when $1 runs and is Python $version.
+# Prints sys.executable when $1 runs and is Python $version (and, with a second argument, is no venv's Python).
 probe() {
-  "$1" -c "import sys; v = '%d.%d' % sys.version_info[:2]; sys.exit(v != '$version' or print(sys.executable))" 2>/dev/null
+  "$1" -c "import sys; v = '%d.%d' % sys.version_info[:2]; venv = sys.prefix != sys.base_prefix
+sys.exit(v != '$version' or (venv and ${2:-False}) or print(sys.executable))" 2>/dev/null
 }
 
 if [[ -n $candidate ]]; then
@@ -39,7 +41,7 @@ fi
 candidates+=("/usr/local/bin/python$version" "/usr/bin/python$version")
 
 for python in "${candidates[@]}"; do
-  if probe "$python"; then exit 0; fi
+  if probe "$python" True; then exit 0; fi
   tried+=("$python")
 done
 echo "find_python: no working Python $version (tried: ${tried[*]}); install one or set PYTHON_${version/./_}=/path/to/python$version" >&2
