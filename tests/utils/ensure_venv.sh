@@ -29,7 +29,8 @@ fi
 
 if [[ ! -x $venv/bin/python ]]; then
   echo "ensure_venv: creating $venv with $("$base_python" -c 'import sys; print(sys.executable, sys.version.split()[0])')"
-  rm -rf "$venv"
+  # Only what `python -m venv` makes: other venvs may live inside this one (.venv/core/*, .venv/package/*).
+  rm -rf "${venv:?}"/{bin,include,lib,lib64,share,pyvenv.cfg}
   "$base_python" -m venv "$venv"
 fi
 rm -f "$key_file"

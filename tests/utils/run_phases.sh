@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run `make PHASE` for each PHASE given, with a header and a duration for each, and a summary.
 #   run_phases.sh PHASE...        (MAKE and MAKE_ARGS come from the environment)
+# A phase of one ansible-core series (sanity-2.21) is shown as "sanity 2.21" in the summary.
 # Every phase runs even when an earlier one failed (set FAIL_FAST=1 to stop at the first
 # failure), so one CI log shows every problem; the exit code is non-zero if any phase failed.
 set -uo pipefail
@@ -21,7 +22,9 @@ for phase in "$@"; do
   else
     failed+=("$phase"); status="FAILED (exit $rc)"
   fi
-  summary+=("$(printf '  %-16s %-18s %4dm%02ds' "$phase" "$status" $((took / 60)) $((took % 60)))")
+  label=$phase
+  if [[ $phase =~ ^(.+)-([0-9]+\.[0-9]+)$ ]]; then label="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"; fi
+  summary+=("$(printf '  %-18s %-18s %4dm%02ds' "$label" "$status" $((took / 60)) $((took % 60)))")
   printf '==> [%s] %s in %dm%02ds\n' "$phase" "$status" $((took / 60)) $((took % 60))
   if ((rc != 0)) && [[ ${FAIL_FAST:-} == 1 ]]; then
     echo "==> FAIL_FAST=1: not running the remaining phases"
