@@ -168,6 +168,8 @@ def main() -> None:
             'status', 'pools_as_taken', 'ip', 'subuser', 'pool', 'is_leased', 'is_enabled', 'is_parent_assigned',
             'ip_region', 'added_after', 'added_before', 'fields')})
         listing = list_account_ips(sg.api, query)
+        for warning in listing.pop('warnings'):
+            sg.module.warn(warning)
         sg.exit_json(changed=False, **listing)
 
 
