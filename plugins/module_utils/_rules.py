@@ -145,9 +145,10 @@ class Findings:
                 elif region != allowed:
                     wrong.append(f'{ip} ({region})')
             if wrong:
+                region = entry.get('region') or 'global'
                 self.problems.append(
-                    f'{where(name)}: {listed(wrong)}: a {entry.get("region") or "global"} subuser can only send from'
-                    f' {allowed} IPs')
+                    f'{where(name)}: {listed(wrong)}: {"an" if region[0] in "aeiou" else "a"} {region} subuser can'
+                    f' only send from {allowed} IPs')
         if unknown_region:
             self.warnings.append(
                 f'the region of {listed(sort_ips(unknown_region))} could not be established ({facts.why_unknown()}),'

@@ -258,6 +258,8 @@ def main() -> None:
             concurrency=params['concurrency'],
             check_mode=sg.check_mode,
         )
+        for warning in plan.warnings:
+            sg.module.warn(warning)
         result = {
             'changed': plan.changed,
             'check_mode': sg.check_mode,
