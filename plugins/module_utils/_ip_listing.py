@@ -30,7 +30,17 @@ import typing as t
 
 from ._api import SendGridAPI
 from ._errors import SendGridAPIError, SendGridInputError
-from ._ips import STATUSES, SubuserDirectory, classify, ip_matcher, ip_sort_key, listed, matches_status, sort_ips
+from ._ips import (
+    STATUSES,
+    SubuserDirectory,
+    classify,
+    ip_matcher,
+    ip_sort_key,
+    listed,
+    matches_status,
+    sort_ips,
+    unknown_pool_message,
+)
 from ._rules import SEND_IPS_LISTING, IPFacts, describe_api_error
 
 BASIC_FIELDS = ('subusers', 'pools', 'warmup', 'start_date', 'rdns', 'whitelabeled')
@@ -223,10 +233,9 @@ def require_pool(api: SendGridAPI, name: str, records: t.Iterable[t.Mapping[str,
     """A ``pool`` filter must name a pool of the account; the pool listing is read only when no IP names it."""
     if any(name in (record.get('pools') or ()) for record in records):
         return
-    pools = sorted(entry['name'] for entry in api.list_pools())
+    pools = [entry['name'] for entry in api.list_pools()]
     if name not in pools:
-        raise SendGridInputError(f'pool: no IP pool named {name!r} on this account'
-                                 + (f' (its pools: {listed(pools)})' if pools else ' (it has no pool)'))
+        raise SendGridInputError(unknown_pool_message('pool', name, pools))
 
 
 def _and_list(items: t.Sequence[str]) -> str:

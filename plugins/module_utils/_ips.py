@@ -32,6 +32,13 @@ def listed(items: t.Iterable[t.Any], separator: str = ', ', limit: int = MAX_LIS
     return shown
 
 
+def unknown_pool_message(option: str, name: str, pools: t.Iterable[str]) -> str:
+    """The error for a filter or option that names a pool the account does not have (names are case-sensitive)."""
+    pools = sorted(pools)
+    return (f'{option}: no IP pool named {name!r} on this account'
+            + (f' (its pools: {listed(pools)})' if pools else ' (it has no pool)'))
+
+
 def subuser_ip_region(subuser: t.Mapping[str, t.Any]) -> str:
     """The region of the IPs a subuser (a ``GET /v3/subusers`` entry) may send from: ``us`` or ``eu``."""
     return IP_REGION_OF_SUBUSER_REGION.get(subuser.get('region') or 'global', 'us')

@@ -447,8 +447,8 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         findings.check_pool_count(len(account.pool_ids), sorted(set(layout.pools) - set(account.pool_ids)))
         if not layout.exclusive:
             for name in sorted(set(layout.pools) & set(account.pool_ids)):
-                findings.check_pool_size(name, len(account.members_of_pool(name) | set(layout.pools[name])),
-                                         ' (its current ones plus the declared ones)', where=f'pools.{name}')
+                findings.check_pool_size(len(account.members_of_pool(name) | set(layout.pools[name])),
+                                         f'pools.{name}', ' (its current ones plus the declared ones)')
     if account.facts is not None:
         on_account = set(account.ips)
         gains = {name: ips & on_account for name, ips in account.subuser_gains(layout).items()}

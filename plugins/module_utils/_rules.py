@@ -178,16 +178,16 @@ class Findings:
                 f'whether the parent may send from {listed(sort_ips(unknown))} could not be established'
                 f' ({facts.why_unknown()}), so it was not checked before adding them to a pool; SendGrid decides')
 
-    def check_pool_count(self, existing: int, new_pools: t.Sequence[str]) -> None:
+    def check_pool_count(self, existing: int, new_pools: t.Sequence[str], where: str = 'pools') -> None:
         if new_pools and existing + len(new_pools) > MAX_POOLS:
             self.problems.append(
-                f'pools: the account has {existing} pools; creating {listed(new_pools)} would exceed the limit of'
+                f'{where}: the account has {existing} pools; creating {listed(new_pools)} would exceed the limit of'
                 f' {MAX_POOLS}')
 
-    def check_pool_size(self, name: str, total: int, detail: str = '', where: str | None = None) -> None:
+    def check_pool_size(self, total: int, where: str, detail: str = '', subject: str = '') -> None:
         if total > MAX_POOL_IPS:
-            self.problems.append(f'{where or f"pool {name}"}: would hold {total} IPs{detail}; a pool holds at most'
-                                 f' {MAX_POOL_IPS}')
+            self.problems.append(f'{where}: {subject + " " if subject else ""}would hold {total} IPs{detail};'
+                                 f' a pool holds at most {MAX_POOL_IPS}')
 
     # ---------------------------------------------------------------- one IP's settings
 

@@ -113,17 +113,64 @@ removed:
   sample: []
 """
 
+import typing as t
+
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
     SubuserDirectory,
     desired_members,
+    listed,
     normalize_ips,
     sort_ips,
+    subuser_ip_region,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
+    Write,
+    ip_subusers_writes,
+    run_in_order,
+    subuser_ips_write,
+)
 
-SUBUSER_IP_REGION = {'global': 'us', 'eu': 'eu'}
+
+def every_ip_of_region(
+    account_ips: set[str], current: set[str], entry: t.Mapping[str, t.Any], facts: IPFacts, state: str,
+) -> tuple[set[str], list[str]]:
+    """all_ips: the subuser's IPs after the task, and the warnings.
+
+    "Every IP" is every IP of ``GET /v3/ips`` in the subuser's region. An IP whose region
+    ``GET /v3/send_ips/ips`` does not give is neither added nor, with ``state=exact``, removed.
+    """
+    if not facts.available:
+        raise SendGridInputError(
+            f'all_ips needs the region of every IP, from {facts.why_unknown()}; list the IPs in ips instead')
+    region = subuser_ip_region(entry)
+    same_region = {ip for ip in account_ips if facts.value(ip, 'region') == region}
+    unknown = {ip for ip in account_ips if facts.value(ip, 'region') is None}
+    warnings = []
+    if unknown:
+        kept = sort_ips(unknown & current)
+        warnings.append(
+            f'all_ips: the region of {listed(sort_ips(unknown))} could not be established ({facts.why_unknown()}),'
+            ' so all_ips neither adds nor removes them' + (f' (the subuser keeps {listed(kept)})' if kept else ''))
+    if state == 'exact':
+        return same_region | (current & unknown), warnings
+    return current | same_region, warnings
+
+
+def plan_writes(sg: SendGridModule, username: str, subuser_id: str, current: set[str], desired: set[str],
+                state: str) -> list[Write]:
+    """PUT for an exact list; otherwise the additive and subtractive calls, which keep concurrent changes (the
+    PUT of the whole list where the host cannot serve them)."""
+    added, removed = sort_ips(desired - current), sort_ips(current - desired)
+    if not added and not removed:
+        return []
+    if state == 'exact' or not sg.api.serves_global_only_operations():
+        return [subuser_ips_write(username, desired, added, removed)]
+    return ([write for ip in added for write in ip_subusers_writes(ip, {username: subuser_id}, add=True)]
+            + [write for ip in removed for write in ip_subusers_writes(ip, {username: subuser_id}, add=False)])
 
 
 def main() -> None:
@@ -147,29 +194,39 @@ def main() -> None:
                 'ips is required unless all_ips=true (to take every IP away, give ips: [] with state=exact)')
         if params['all_ips'] and params['state'] == 'absent':
             raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
+        state = params['state']
         requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)
 
         directory = SubuserDirectory(sg.api.list_subusers(username=username))
         directory.require([username], option='subuser')
+        entry = directory.by_name[username]
         account = sg.api.list_ips()
         account_ips = {record['ip'] for record in account}
         current = {record['ip'] for record in account if username in (record.get('subusers') or [])}
+
+        findings = Findings()
         if params['all_ips']:
-            # A subuser may only send from IPs of its own region: global subusers from US IPs, EU ones from EU IPs.
-            ip_region = SUBUSER_IP_REGION.get(directory.by_name[username].get('region') or 'global', 'us')
-            requested = sort_ips(entry['ip'] for entry in sg.api.list_send_ips(region=ip_region)
-                                 if entry['ip'] in account_ips)
-        unknown = sort_ips(set(requested) - account_ips)
-        if unknown:
-            raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+            desired, warnings = every_ip_of_region(account_ips, current, entry, IPFacts.read(sg.api), state)
+            findings.warnings.extend(warnings)
+        else:
+            unknown = sort_ips(set(requested) - account_ips)
+            if unknown:
+                findings.problems.append(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+            desired = desired_members(current, set(requested) & account_ips, state)
+            if desired - current:
+                # A subuser sends only from IPs of its region: checked before the write, not left to the API.
+                findings.check_regions({username: desired - current}, directory.by_name, IPFacts.read(sg.api),
+                                       where=lambda name: 'ips')
+        findings.raise_problems()
+        for warning in findings.warnings:
+            sg.module.warn(warning)
 
-        desired = desired_members(current, requested, params['state'])
+        writes = plan_writes(sg, username, directory.id_of(username), current, desired, state)
+        if writes and not sg.check_mode:
+            run_in_order(sg.api, writes)
+
         added, removed = sort_ips(desired - current), sort_ips(current - desired)
-        changed = bool(added or removed)
-        if changed and not sg.check_mode:
-            sg.api.set_subuser_ips(username, sort_ips(desired))
-
-        result = {'changed': changed, 'subuser': username, 'ips': sort_ips(desired), 'added': added,
+        result = {'changed': bool(writes), 'subuser': username, 'ips': sort_ips(desired), 'added': added,
                   'removed': removed}
         if sg.diff_mode:
             result['diff'] = {
