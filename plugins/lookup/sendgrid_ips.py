@@ -14,7 +14,10 @@ description:
     makes the same requests), without a task and a registered variable.
   - By default returns the IP addresses. With O(details=true) returns one dictionary per IP, like
     RV(mailops.sendgrid.sendgrid_ip_info#module:ips).
-  - Takes no terms; filter on addresses with O(ip).
+  - Takes no terms; filter on addresses with O(ip). An option it does not know (a misspelt filter) is an error, never
+    ignored.
+  - Warnings of the listing (IPs C(GET /v3/send_ips/ips) does not list, a refused IP-management listing; see
+    M(mailops.sendgrid.sendgrid_ip_info)) are shown as Ansible warnings.
   - Runs on the controller, so the controller needs the Python library C(requests) and network access to the API.
 author:
   - mailops.sendgrid maintainers (@mailops)
@@ -56,12 +59,12 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ query('mailops.sendgrid.sendgrid_ips', status='free', pool='transactional') }}"
 
-- name: Give a new subuser the first available IP
+- name: Give a new global subuser the first available IP of its region (us; an EU subuser needs ip_region='eu')
   mailops.sendgrid.sendgrid_subuser_ips:
     api_key: "{{ sendgrid_api_key }}"
-    subuser: shop-eu
+    subuser: shop-us
     ips:
-      - "{{ query('mailops.sendgrid.sendgrid_ips', status='available', api_key=sendgrid_api_key) | first }}"
+      - "{{ query('mailops.sendgrid.sendgrid_ips', status='available', ip_region='us', api_key=sendgrid_api_key) | first }}"
 
 - name: IPs a subuser may send from, as one comma-separated string
   ansible.builtin.debug:

@@ -17,8 +17,11 @@ description:
     module maps them to the numeric ids the API uses with C(GET /v3/subusers).
   - Reads the IP first and writes only what differs, with at most one C(PATCH) for the settings and one batch
     call for each of the additions and removals (per 1000 subusers).
-  - Everything is checked before the first write. An IP that is not on the account, O(is_enabled) on an IP leased
-    from SendGrid, and unknown usernames (all named in one error) fail the task without any write.
+  - Everything is checked before the first write, and one error names every problem. The task fails without any
+    write for an IP that is not on the account, O(is_enabled) on an IP leased from SendGrid,
+    O(is_parent_assigned=false) on an IP that is in a pool (SendGrid keeps pool members parent-assigned), unknown
+    usernames, and subusers of another region than the IP's (a global subuser sends only from V(us) IPs, an EU
+    subuser only from V(eu) IPs).
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -72,8 +75,8 @@ notes:
   - At least one of O(is_auto_warmup), O(is_parent_assigned), O(is_enabled) and O(subusers) is required.
   - The IP Address Management API answers only the parent account; its write calls exist only on the global API
     (C(https://api.sendgrid.com)).
-  - If a write fails after an earlier write of the same task succeeded, the error message says what was already
-    applied; run the task again to converge.
+  - If SendGrid refuses a write for a reason the reads could not reveal, the error keeps SendGrid's message and says
+    what was already applied and what was not; run the task again to converge.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
   - module: mailops.sendgrid.sendgrid_ip_warmup

@@ -17,10 +17,12 @@ description:
   - Reads the pool list and the pool's IPs first, and writes only what differs, with the fewest calls; one
     C(POST) creates a pool with its IPs, one C(PUT) renames it, and one C(ips:batchAdd) and one C(ips:batchDelete)
     change its membership.
-  - Everything is checked before anything is written; the task fails without a write when a name is invalid, an IP
-    is malformed, not on the account or not assignable to a pool (all such IPs are named in one error), the pool
-    would hold more than 100 IPs, or the account already has 100 pools.
+  - Everything is checked before anything is written, all problems in one error; the task fails without a write when
+    a name is invalid, an IP is malformed, not on the account or not assignable to a pool (C(is_parent_assigned)
+    false), the pool would hold more than 100 IPs, or the account already has 100 pools.
   - The account's IPs are listed (C(GET /v3/send_ips/ips)) only when O(ips) names an IP that is not in the pool yet.
+    C(GET /v3/ips) decides which IPs the account has; it is read too when that listing lacks a named IP, and an IP
+    only C(GET /v3/ips) lists is added with a warning (SendGrid then decides whether it may join the pool).
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -65,7 +67,8 @@ options:
   ips_state:
     description:
       - V(present) adds O(ips) to the pool and keeps its other IPs.
-      - V(absent) removes O(ips) from the pool and keeps the others.
+      - V(absent) removes O(ips) from the pool and keeps the others. A pool that does not exist is not created (there
+        is nothing to remove, and the task changes nothing).
       - V(exact) makes O(ips) the pool's only IPs; O(ips=[]) empties the pool.
     type: str
     choices: [present, absent, exact]

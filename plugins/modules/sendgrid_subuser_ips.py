@@ -13,9 +13,15 @@ description:
   - Adds IPs to, removes IPs from, or sets exactly the IPs a subuser may send from; the retired Web API v2
     C(customer.sendip task=append) call with C(set=specify), C(set=all) (O(all_ips)) and C(set=none)
     (O(state=exact) with an empty O(ips)).
-  - Reads the subuser's current IPs first and writes only when something differs, with one
-    C(PUT /v3/subusers/{name}/ips) call.
-  - Every IP is checked before anything is written; IPs that are not on the account are all named in one error.
+  - Reads the subuser's current IPs first and writes only when something differs.
+  - O(state=present) and O(state=absent) change only the named IPs, with one
+    C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) or C(:batchDelete) call per IP. An IP another task or play
+    gives the subuser at the same time is therefore kept. O(state=exact) (and O(all_ips) with it) replaces the whole
+    list with one C(PUT /v3/subusers/{name}/ips) call.
+  - Every IP is checked before anything is written, all problems in one error. IPs that are not on the account are
+    named. So are IPs of another region than the subuser's, as SendGrid would refuse them (a global subuser sends
+    only from V(us) IPs, an EU subuser only from V(eu) IPs). The regions come from C(GET /v3/send_ips/ips), read
+    only when an IP is added. An IP whose region that listing does not give is left to SendGrid, with a warning.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -51,10 +57,16 @@ options:
     description:
       - Let the subuser send from every IP on the account in its region (v2 C(set=all)). A global subuser gets every
         V(us) IP, an EU subuser every V(eu) IP, as SendGrid does not let a subuser send from another region's IPs.
-        This reads C(GET /v3/send_ips/ips) for the IPs' regions.
+        This reads C(GET /v3/send_ips/ips) for the IPs' regions; the task fails if the API refuses that listing.
+      - The account's IPs are those of C(GET /v3/ips). An IP whose region C(GET /v3/send_ips/ips) does not give is
+        neither added nor, with O(state=exact), removed; a warning names it.
       - Cannot be combined with O(ips) or O(state=absent).
     type: bool
     default: false
+notes:
+  - The batch calls are served only by C(https://api.sendgrid.com). With O(region=eu) (or an O(api_url) that is the
+    EU host) the module makes the one C(PUT /v3/subusers/{name}/ips) of the whole list instead, which gives the same
+    result but does not keep an IP another run adds to the same subuser at the same moment.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
 """
@@ -80,7 +92,7 @@ EXAMPLES = r"""
     ips: [192.0.2.21]
     state: absent
 
-- name: Every IP of the account (v2 set=all)
+- name: Every IP of the account in the subuser's region (v2 set=all)
   mailops.sendgrid.sendgrid_subuser_ips:
     api_key: "{{ sendgrid_api_key }}"
     subuser: transactional-us
