@@ -791,3 +791,24 @@ def test_pool_names_that_yaml_made_booleans_or_numbers_are_refused(key, kind):
     assert problem.startswith(f'pools: the name {key!r} is {kind}, not a name: YAML reads')
     assert 'quote the name' in problem
     assert mistyped_keys('subusers', {key: [], 'fine': []}) == [problem.replace('pools:', 'subusers:', 1)]
+
+
+# ------------------------------------------------------------------------------------ the benchmark's N=500 workload
+
+
+@pytest.mark.parametrize('exclusive, writes', [
+    # exact lists: one PUT per differing subuser (167 of 500)
+    (True, 167),
+    # additions only: 334 (subuser, IP) additions over the 250 IPs of the pool, one batchAdd per IP; a PUT per
+    # subuser would be 167 writes but loses concurrent additions, one batchAdd per pair would be 334
+    (False, 250),
+])
+def test_writes_on_the_benchmarks_n500_workload(exclusive, writes):
+    from ansible_collections.mailops.sendgrid.tests.benchmark.workloads import ConvergeWorkload
+    workload = ConvergeWorkload(500)
+    seed = workload.seed()
+    fake = FakeAccount(seed['ips'], subusers=[entry['username'] for entry in seed['subusers']])
+    plan, _report = converge_layout(api_for(fake), subusers=workload.desired, exclusive=exclusive, check_mode=True)
+    assert plan.summary()['subusers_changed'] == len(workload.differing) == 167
+    assert sum(len(change.added) for change in plan.subusers.values()) == 334
+    assert plan.summary()['writes'] == writes
