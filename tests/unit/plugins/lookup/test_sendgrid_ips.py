@@ -80,7 +80,6 @@ def warnings(plugin_module, monkeypatch):
     return shown
 
 
-
 @pytest.fixture
 def transport(monkeypatch):
     """Replace the requests transport the client builds with a FakeTransport; records validate_certs."""
