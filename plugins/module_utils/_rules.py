@@ -107,6 +107,15 @@ class IPFacts:
             return cls(None, exc)
 
 
+def on_account(api: t.Any, ip: str) -> bool:
+    """Whether ``GET /v3/ips``, which decides which IPs the account has, lists ``ip``.
+
+    Asked when the IP Address Management API does not know an IP, before the IP is called unknown. Its ``ip``
+    query may match a prefix, so the match is made exactly here.
+    """
+    return any(record.get('ip') == ip for record in api.list_ips(ip=ip))
+
+
 class Findings:
     """Problems (they stop the task before any write) and warnings (the API decides) of the checks."""
 

@@ -163,7 +163,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     normalize_ip,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
-from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts, on_account
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, ip_subusers_writes, run_in_order
 
 SETTINGS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled')
@@ -210,6 +210,11 @@ def main() -> None:
 
         current = sg.api.find_send_ip(address)
         if current is None:
+            if on_account(sg.api, address):
+                raise SendGridInputError(
+                    f'ip: {address} is on the account (GET /v3/ips lists it), but the IP Address Management API does'
+                    f' not know it (GET /v3/send_ips/ips/{address} found no such IP), so its settings and subusers'
+                    ' cannot be managed there yet')
             raise SendGridInputError(f'ip: {address} is not on this SendGrid account')
         current = {**current, 'ip': address}
         settings = {

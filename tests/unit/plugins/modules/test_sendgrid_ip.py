@@ -260,10 +260,20 @@ def test_is_parent_assigned_false_on_an_ip_in_no_pool_is_one_patch():
     (404, {'errors': [{'field': None, 'message': 'resource not found'}]}),
 ])
 def test_ip_not_on_the_account(answer):
-    result, calls, code = run({'ip': '198.51.100.7', 'is_auto_warmup': True}, answer)
+    result, calls, code = run({'ip': '198.51.100.7', 'is_auto_warmup': True}, answer, (200, []))
     assert code == 1
     assert result['msg'] == 'ip: 198.51.100.7 is not on this SendGrid account'
-    assert len(calls) == 1
+    assert requests_of(calls) == [('GET', '/v3/send_ips/ips/198.51.100.7'), ('GET', '/v3/ips')]
+
+
+def test_an_ip_only_get_v3_ips_lists_is_not_called_unknown():
+    result, calls, code = run({'ip': IP, 'is_auto_warmup': True}, NOT_FOUND_400, (200, [{'ip': IP}]))
+    assert code == 1
+    assert result['msg'] == (
+        'ip: 192.0.2.10 is on the account (GET /v3/ips lists it), but the IP Address Management API does not know it'
+        ' (GET /v3/send_ips/ips/192.0.2.10 found no such IP), so its settings and subusers cannot be managed there'
+        ' yet')
+    assert all(call.method == 'GET' for call in calls)
 
 
 @pytest.mark.parametrize('field, message', [('ip', 'invalid IP address'), ('pool', 'not found')])

@@ -253,3 +253,11 @@ def test_api_key_appears_nowhere_in_a_failure():
     assert result.failed and result['status'] == 401
     assert API_KEY not in json.dumps(result.result)
     assert transport.calls[0].header('Authorization') == f'Bearer {API_KEY}'
+
+
+def test_a_dictionary_where_the_ips_are_due_is_refused_before_any_request():
+    transport = FakeTransport()
+    result = run({'subuser': 'shop-eu', 'ips': {'192.0.2.10': 'primary'}}, transport)
+    assert result.failed
+    assert "'ips'" in result['msg'] and 'list' in result['msg']
+    assert transport.calls == []
