@@ -26,6 +26,7 @@ from __future__ import annotations
 import typing as t
 
 from ._errors import SendGridAPIError, SendGridAuthenticationError, SendGridInputError, SendGridNotFoundError
+from ._errors import _format_error_item as format_error_item
 from ._ips import MAX_POOL_IPS, MAX_POOLS, listed, sort_ips, subuser_ip_region
 
 # A key without the IP Address Management scope gets 401 ("missing required scope") or 403; an account
@@ -61,12 +62,8 @@ def raise_problems(problems: t.Sequence[str], subject: str = 'the task') -> None
 
 def describe_api_error(exc: SendGridAPIError) -> str:
     """``METHOD /path returned HTTP status: message`` without the error class's prefix."""
-    texts = []
-    for item in exc.errors:
-        message = str(item.get('message') or '').strip() or 'error'
-        field = item.get('field')
-        texts.append(f'{field}: {message}' if field and field != 'error' else message)
-    return f'{exc.method} {exc.path} returned HTTP {exc.status}: {"; ".join(texts) or "no error message"}'
+    text = '; '.join(format_error_item(item) for item in exc.errors) or 'no error message in the response'
+    return f'{exc.method} {exc.path} returned HTTP {exc.status}: {text}'
 
 
 class IPFacts:
