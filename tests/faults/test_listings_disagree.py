@@ -1,8 +1,9 @@
 """GET /v3/ips and GET /v3/send_ips/ips disagree: no IP is dropped, and none is removed (issue 7, section 1).
 
 The two listings are separate systems (ENDPOINTS.md section 11). Here the emulator answers
-``GET /v3/send_ips/ips`` with a listing that lacks most of the demo account's IPs (a 200 fault, which the
-contract validator of ``make integration`` would take for a wrong error body; hence a real playbook here).
+``GET /v3/send_ips/ips`` with a listing that lacks most of the demo account's IPs (a 200 fault; the
+integration targets make it omit IPs with the emulator's ``send_ips_lag`` option), and real playbooks show
+the module's and the lookup's warnings as a user sees them.
 ``GET /v3/ips`` decides which IPs exist: the listing keeps every IP with null extended fields and a warning,
 and ``all_ips`` never removes an IP whose region it cannot establish.
 """
