@@ -29,19 +29,18 @@ import datetime
 import typing as t
 
 from ._api import SendGridAPI
-from ._errors import SendGridAPIError, SendGridInputError
+from ._errors import SendGridAPIError, SendGridInputError, format_items
 from ._ips import (
     STATUSES,
     SubuserDirectory,
     classify,
     ip_matcher,
     ip_sort_key,
-    listed,
     matches_status,
     sort_ips,
     unknown_pool_message,
 )
-from ._rules import SEND_IPS_LISTING, IPFacts, describe_api_error
+from ._rules import SEND_IPS_LISTING, IPFacts
 
 BASIC_FIELDS = ('subusers', 'pools', 'warmup', 'start_date', 'rdns', 'whitelabeled')
 EXTENDED_FIELDS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled', 'is_leased', 'added_at', 'updated_at',
@@ -191,7 +190,7 @@ def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, t.Any
     if lacking:
         warnings.append(
             f'{len(lacking)} IP(s) listed by GET /v3/ips are missing from {SEND_IPS_LISTING}, so their'
-            f' {_and_list(EXTENDED_FIELDS)} are null: {listed(sort_ips(lacking))}')
+            f' {_and_list(EXTENDED_FIELDS)} are null: {format_items(sort_ips(lacking))}')
     if extended is not None:
         known = {record['ip'] for record in records}
         only_extended = sort_ips(ip for ip in extended if ip not in known
@@ -199,7 +198,7 @@ def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, t.Any
         if only_extended:
             warnings.append(
                 f'{len(only_extended)} IP(s) listed by {SEND_IPS_LISTING} are not listed by GET /v3/ips, which decides'
-                f' which IPs the account has; they are left out: {listed(only_extended)}')
+                f' which IPs the account has; they are left out: {format_items(only_extended)}')
 
     selected.sort(key=lambda pair: ip_sort_key(pair[0]['ip']))
     return {
@@ -223,7 +222,7 @@ def read_extended(api: SendGridAPI, query: IPListingQuery, warnings: list[str]) 
         raise failure
     asked = [field for field in EXTENDED_FIELDS if field in query.fields]
     warnings.append(
-        f'{describe_api_error(failure)}. The IP-management fields ({", ".join(asked)}) are null for every IP.'
+        f'{failure.summary}. The IP-management fields ({", ".join(asked)}) are null for every IP.'
         ' An API key without the IP Address Management scope, or an account without that API (in public beta),'
         ' is answered so; ask only for the basic fields to skip that listing')
     return None

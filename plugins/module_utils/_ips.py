@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
-from ._errors import SendGridInputError
+from ._errors import SendGridInputError, format_items
 
 STATUSES = ('all', 'free', 'taken', 'available')
 # A subuser sends only from IPs of its own region: a global subuser from us IPs, an eu subuser from eu IPs.
@@ -20,23 +20,13 @@ IP_REGION_OF_SUBUSER_REGION = {'global': 'us', 'eu': 'eu'}
 MAX_POOLS = 100              # pools per account
 MAX_POOL_IPS = 100           # IPs per pool
 POOL_NAME_MIN, POOL_NAME_MAX = 2, 64
-MAX_LISTED = 20              # items of one kind spelled out in a message; the rest are counted
-
-
-def listed(items: t.Iterable[t.Any], separator: str = ', ', limit: int = MAX_LISTED) -> str:
-    """The first ``limit`` items joined, then how many more there are: keeps every message short."""
-    items = [str(item) for item in items]
-    shown = separator.join(items[:limit])
-    if len(items) > limit:
-        shown += f'{separator}... and {len(items) - limit} more'
-    return shown
 
 
 def unknown_pool_message(option: str, name: str, pools: t.Iterable[str]) -> str:
     """The error for a filter or option that names a pool the account does not have (names are case-sensitive)."""
     pools = sorted(pools)
     return (f'{option}: no IP pool named {name!r} on this account'
-            + (f' (its pools: {listed(pools)})' if pools else ' (it has no pool)'))
+            + (f' (its pools: {format_items(pools)})' if pools else ' (it has no pool)'))
 
 
 def subuser_ip_region(subuser: t.Mapping[str, t.Any]) -> str:

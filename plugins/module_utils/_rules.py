@@ -25,9 +25,14 @@ from __future__ import annotations
 
 import typing as t
 
-from ._errors import SendGridAPIError, SendGridAuthenticationError, SendGridInputError, SendGridNotFoundError
-from ._errors import _format_error_item as format_error_item
-from ._ips import MAX_POOL_IPS, MAX_POOLS, listed, sort_ips, subuser_ip_region
+from ._errors import (
+    SendGridAPIError,
+    SendGridAuthenticationError,
+    SendGridInputError,
+    SendGridNotFoundError,
+    format_items,
+)
+from ._ips import MAX_POOL_IPS, MAX_POOLS, sort_ips, subuser_ip_region
 
 # A key without the IP Address Management scope gets 401 ("missing required scope") or 403; an account
 # without that (public beta) API gets 404.
@@ -46,7 +51,7 @@ class SendGridProblemsError(SendGridInputError):
         count = len(self.problems)
         numbered = [f'({number}) {problem}' for number, problem in enumerate(self.problems, 1)]
         super().__init__(f'{subject} has {count} problem{"s" if count != 1 else ""}; nothing was written: '
-                         + listed(numbered, separator='; '))
+                         + format_items(numbered, separator='; '))
 
     def to_result(self) -> dict[str, t.Any]:
         return {'problems': self.problems}
@@ -58,12 +63,6 @@ def raise_problems(problems: t.Sequence[str], subject: str = 'the task') -> None
         raise SendGridInputError(problems[0])
     if problems:
         raise SendGridProblemsError(problems, subject)
-
-
-def describe_api_error(exc: SendGridAPIError) -> str:
-    """``METHOD /path returned HTTP status: message`` without the error class's prefix."""
-    text = '; '.join(format_error_item(item) for item in exc.errors) or 'no error message in the response'
-    return f'{exc.method} {exc.path} returned HTTP {exc.status}: {text}'
 
 
 class IPFacts:
@@ -91,7 +90,7 @@ class IPFacts:
 
     def why_unknown(self) -> str:
         if self.failure is not None:
-            return describe_api_error(self.failure)
+            return self.failure.summary
         return f'{SEND_IPS_LISTING} does not list them'
 
     @classmethod
@@ -153,11 +152,11 @@ class Findings:
             if wrong:
                 region = entry.get('region') or 'global'
                 self.problems.append(
-                    f'{where(name)}: {listed(wrong)}: {"an" if region[0] in "aeiou" else "a"} {region} subuser can'
+                    f'{where(name)}: {format_items(wrong)}: {"an" if region[0] in "aeiou" else "a"} {region} subuser can'
                     f' only send from {allowed} IPs')
         if unknown_region:
             self.warnings.append(
-                f'the region of {listed(sort_ips(unknown_region))} could not be established ({facts.why_unknown()}),'
+                f'the region of {format_items(sort_ips(unknown_region))} could not be established ({facts.why_unknown()}),'
                 ' so it was not checked against the region of the subusers they are given to; SendGrid decides')
 
     # ---------------------------------------------------------------- pools
@@ -176,18 +175,18 @@ class Findings:
                     refused.append(ip)
             if refused:
                 self.problems.append(
-                    f'{where(name)}: {listed(refused)} cannot join a pool: SendGrid only puts IPs the parent account'
+                    f'{where(name)}: {format_items(refused)} cannot join a pool: SendGrid only puts IPs the parent account'
                     ' may send from in a pool, and these have is_parent_assigned false (set it with'
                     ' mailops.sendgrid.sendgrid_ip first)')
         if unknown:
             self.warnings.append(
-                f'whether the parent may send from {listed(sort_ips(unknown))} could not be established'
+                f'whether the parent may send from {format_items(sort_ips(unknown))} could not be established'
                 f' ({facts.why_unknown()}), so it was not checked before adding them to a pool; SendGrid decides')
 
     def check_pool_count(self, existing: int, new_pools: t.Sequence[str], where: str = 'pools') -> None:
         if new_pools and existing + len(new_pools) > MAX_POOLS:
             self.problems.append(
-                f'{where}: the account has {existing} pools; creating {listed(new_pools)} would exceed the limit of'
+                f'{where}: the account has {existing} pools; creating {format_items(new_pools)} would exceed the limit of'
                 f' {MAX_POOLS}')
 
     def check_pool_size(self, total: int, where: str, detail: str = '', subject: str = '') -> None:
@@ -208,5 +207,5 @@ class Findings:
                        for pool in current.get('pools') or ())
         if settings.get('is_parent_assigned') is False and pools:
             self.problems.append(
-                f'is_parent_assigned: {ip} is in the pool(s) {listed(pools)}, and an IP in a pool must stay'
+                f'is_parent_assigned: {ip} is in the pool(s) {format_items(pools)}, and an IP in a pool must stay'
                 ' parent-assigned; take it out of its pools first (mailops.sendgrid.sendgrid_ip_pool)')

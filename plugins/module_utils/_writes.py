@@ -24,8 +24,8 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 from ._api import POOL_IPS_PER_CALL, SUBUSERS_PER_CALL, SendGridAPI, chunked
-from ._errors import SendGridError, SendGridInputError
-from ._ips import listed, sort_ips
+from ._errors import SendGridError, SendGridInputError, format_items
+from ._ips import sort_ips
 
 DEFAULT_CONCURRENCY = 4
 
@@ -57,9 +57,9 @@ def subuser_ips_write(name: str, ips: t.Iterable[str], added: t.Sequence[str] = 
     ips = sort_ips(ips)
     details = []
     if added:
-        details.append('add ' + listed(added))
+        details.append('add ' + format_items(added))
     if removed:
-        details.append('remove ' + listed(removed))
+        details.append('remove ' + format_items(removed))
     return Write(f'set the IPs of subuser {name} ({"; ".join(details)})' if details
                  else f'set the IPs of subuser {name}', lambda api: api.set_subuser_ips(name, ips))
 
@@ -74,17 +74,17 @@ def ip_subusers_writes(ip: str, subusers: t.Mapping[str, str], add: bool) -> lis
     for chunk in chunked(names, SUBUSERS_PER_CALL):
         ids = [str(subusers[name]) for name in chunk]
         if add:
-            writes.append(Write(f'add {ip} to subuser{"s" if len(chunk) > 1 else ""} {listed(chunk)}',
+            writes.append(Write(f'add {ip} to subuser{"s" if len(chunk) > 1 else ""} {format_items(chunk)}',
                                 lambda api, ids=ids: api.add_subusers_to_ip(ip, ids)))
         else:
-            writes.append(Write(f'remove {ip} from subuser{"s" if len(chunk) > 1 else ""} {listed(chunk)}',
+            writes.append(Write(f'remove {ip} from subuser{"s" if len(chunk) > 1 else ""} {format_items(chunk)}',
                                 lambda api, ids=ids: api.remove_subusers_from_ip(ip, ids)))
     return writes
 
 
 def create_pool_write(name: str, ips: t.Iterable[str]) -> Write:
     ips = sort_ips(ips)
-    label = f'create pool {name}' + (f' with {listed(ips)}' if ips else '')
+    label = f'create pool {name}' + (f' with {format_items(ips)}' if ips else '')
     return Write(label, lambda api: api.create_pool(name, ips))
 
 
@@ -92,10 +92,10 @@ def pool_member_writes(name: str, pool_id: str, added: t.Sequence[str], removed:
     """Removals first, so that a full pool (100 IPs) has room for its new members; 100 IPs per call."""
     writes = []
     for chunk in chunked(sort_ips(removed), POOL_IPS_PER_CALL):
-        writes.append(Write(f'remove {listed(chunk)} from pool {name}',
+        writes.append(Write(f'remove {format_items(chunk)} from pool {name}',
                             lambda api, chunk=chunk: api.remove_ips_from_pool(pool_id, chunk)))
     for chunk in chunked(sort_ips(added), POOL_IPS_PER_CALL):
-        writes.append(Write(f'add {listed(chunk)} to pool {name}',
+        writes.append(Write(f'add {format_items(chunk)} to pool {name}',
                             lambda api, chunk=chunk: api.add_ips_to_pool(pool_id, chunk)))
     return writes
 
@@ -124,10 +124,10 @@ def run_in_order(api: SendGridAPI, writes: t.Sequence[Write]) -> list[str]:
         except SendGridError as exc:
             notes = []
             if applied:
-                notes.append('Already applied before this error: ' + listed(applied, separator='; '))
+                notes.append('Already applied before this error: ' + format_items(applied, separator='; '))
             rest = [later.description for later in writes[position + 1:]]
             if rest:
-                notes.append('Not applied: ' + listed(rest, separator='; '))
+                notes.append('Not applied: ' + format_items(rest, separator='; '))
             if notes:
                 notes.append('Run the task again once the cause is fixed: it reads the account afresh')
                 exc.message += '. ' + '. '.join(notes)
@@ -150,12 +150,12 @@ class SendGridPartialApplyError(SendGridError):
         self.not_attempted = list(not_attempted)
         parts = [f'{len(self.failed)} of {len(self.applied) + len(self.failed) + len(self.not_attempted)}'
                  f' writes failed; {subject} is only partly applied.',
-                 'Failed: ' + listed(self.failed, separator='; ') + '.',
-                 ('Applied (these stay in place): ' + listed(self.applied, separator='; ') + '.') if self.applied
+                 'Failed: ' + format_items(self.failed, separator='; ') + '.',
+                 ('Applied (these stay in place): ' + format_items(self.applied, separator='; ') + '.') if self.applied
                  else 'Nothing was applied.']
         if self.not_attempted:
             parts.append('Not attempted (they depended on a failed write): '
-                         + listed(self.not_attempted, separator='; ') + '.')
+                         + format_items(self.not_attempted, separator='; ') + '.')
         parts.append('Fix the cause and run the task again: it reads the account afresh and applies only what is'
                      ' still missing.')
         super().__init__(' '.join(parts))

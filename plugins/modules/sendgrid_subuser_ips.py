@@ -128,12 +128,11 @@ removed:
 import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IP_SUBUSERS
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
     SubuserDirectory,
     desired_members,
-    listed,
     normalize_ips,
     sort_ips,
     subuser_ip_region,
@@ -166,8 +165,8 @@ def every_ip_of_region(
     if unknown:
         kept = sort_ips(unknown & current)
         warnings.append(
-            f'all_ips: the region of {listed(sort_ips(unknown))} could not be established ({facts.why_unknown()}),'
-            ' so all_ips neither adds nor removes them' + (f' (the subuser keeps {listed(kept)})' if kept else ''))
+            f'all_ips: the region of {format_items(sort_ips(unknown))} could not be established ({facts.why_unknown()}),'
+            ' so all_ips neither adds nor removes them' + (f' (the subuser keeps {format_items(kept)})' if kept else ''))
     if state == 'exact':
         return same_region | (current & unknown), warnings
     return current | same_region, warnings

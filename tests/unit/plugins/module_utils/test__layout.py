@@ -634,7 +634,7 @@ def test_long_failure_lists_are_shortened_in_the_message_only():
         converge_layout(api_for(fake, max_retries=0), subusers={name: ['192.0.2.1'] for name in names},
                         exclusive=True)
     assert len(excinfo.value.failed) == 30
-    assert '... and 10 more' in excinfo.value.message
+    assert '; and 10 more.' in excinfo.value.message
 
 
 def test_check_mode_plans_without_writing():
@@ -784,7 +784,7 @@ def test_an_error_spells_out_20_problems_and_counts_the_rest():
     error = excinfo.value
     assert len(error.problems) == 25
     assert '(20) pools: pool name' in error.message and '(21)' not in error.message
-    assert error.message.endswith('; ... and 5 more')
+    assert error.message.endswith('; and 5 more')
     assert fake.writes == []
 
 

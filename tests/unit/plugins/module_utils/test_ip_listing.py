@@ -328,7 +328,7 @@ def test_a_warning_names_at_most_20_ips_and_counts_the_rest():
         return json_response(200, {'result': [], '_metadata': {}})
     api = make_api(transport=FakeTransport(responder=respond))
     [warning] = list_account_ips(api, IPListingQuery(fields=['region']))['warnings']
-    assert warning.endswith(', '.join(f'10.1.0.{n}' for n in range(1, 21)) + ', ... and 10 more')
+    assert warning.endswith(', '.join(f'10.1.0.{n}' for n in range(1, 21)) + ' and 10 more')
     assert warning.startswith('30 IP(s) listed by GET /v3/ips')
 
 
