@@ -40,6 +40,7 @@ from ._ips import (
     sort_ips,
     unknown_pool_message,
 )
+from ._names import clean_name
 from ._rules import SEND_IPS_LISTING, IPFacts
 
 BASIC_FIELDS = ('subusers', 'pools', 'warmup', 'start_date', 'rdns', 'whitelabeled')
@@ -78,10 +79,8 @@ class IPListingQuery:
         if unknown_fields:
             raise SendGridInputError(
                 f'fields: unknown field(s) {", ".join(unknown_fields)}; choose from {", ".join(ALL_FIELDS)}')
-        if subuser is not None and not subuser.strip():
-            raise SendGridInputError('subuser must not be empty')
-        if pool is not None and not pool.strip():
-            raise SendGridInputError('pool must not be empty')
+        subuser = clean_name(subuser, 'subuser') if subuser is not None else None
+        pool = clean_name(pool, 'pool', strip=False) if pool is not None else None
         self.status = status
         self.pools_as_taken = pools_as_taken
         self.ip_match = ip_matcher(ip) if ip is not None else None

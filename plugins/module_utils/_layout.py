@@ -42,6 +42,7 @@ import typing as t
 from ._api import ADD_IP_SUBUSERS, SendGridAPI
 from ._errors import SendGridInputError
 from ._ips import MAX_POOL_IPS, MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
+from ._names import clean_names
 from ._rules import Findings, IPFacts, SendGridProblemsError
 from ._writes import (
     DEFAULT_CONCURRENCY,
@@ -113,14 +114,15 @@ def parse_layout(
 ) -> Layout:
     """Normalize a declared layout; problems are collected in ``Layout.problems``, never raised."""
     problems: list[str] = []
-    parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, pool_name_problems, problems)
+    parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, False, pool_name_problems,
+                                  problems)
     if parsed_pools is not None:
         if len(parsed_pools) > MAX_POOLS:
             problems.append(f'pools: {len(parsed_pools)} pools declared; an account can have at most {MAX_POOLS}')
         problems.extend(f'pools.{name}: {len(ips)} IPs; a pool holds at most {MAX_POOL_IPS}'
                         for name, ips in parsed_pools.items() if len(ips) > MAX_POOL_IPS)
-    parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True,
-                                     _username_problems, problems)
+    parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True, True,
+                                     lambda _name: [], problems)
     parsed_warmup = None
     if warmup is not None:
         parsed_warmup = _parse_ip_list('warmup', warmup, ipv4_only=False, problems=problems)
@@ -153,26 +155,36 @@ def _parse_mapping(
     shape: str,
     value: t.Any,
     ipv4_only: bool,
+    strip: bool,
     name_problems: t.Callable[[str], list[str]],
     problems: list[str],
 ) -> dict[str, list[str]] | None:
-    """A ``name -> list of IPs`` part of the layout, normalized; ``None`` when not given or not a mapping."""
+    """A ``name -> list of IPs`` part of the layout, normalized; ``None`` when not given or not a mapping.
+
+    Names are cleaned as every module cleans them (``_names``: subuser names are stripped, pool names kept as
+    given).
+    """
     if value is None:
         return None
     if not isinstance(value, t.Mapping):
         problems.append(f'{part}: must be a dictionary of {shape}')
         return None
     problems.extend(mistyped_keys(part, value))
-    parsed = {}
+    parsed: dict[str, list[str]] = {}
+    given: dict[str, str] = {}
     for raw_name, members in value.items():
-        name = str(raw_name)
+        try:
+            [name] = clean_names([raw_name], part, strip=strip)
+        except SendGridInputError as exc:
+            problems.append(exc.message)
+            continue
+        if name in given:
+            problems.append(f'{part}: {name!r} is named twice ({given[name]!r} and {str(raw_name)!r})')
+            continue
+        given[name] = str(raw_name)
         problems.extend(f'{part}: {problem}' for problem in name_problems(name))
         parsed[name] = _parse_ip_list(f'{part}.{name}', members, ipv4_only=ipv4_only, problems=problems)
     return parsed
-
-
-def _username_problems(name: str) -> list[str]:
-    return [] if name.strip() else ['a subuser username must not be empty']
 
 
 def _parse_ip_list(where: str, members: t.Any, ipv4_only: bool, problems: list[str]) -> list[str]:
@@ -432,8 +444,7 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         if unknown:
             problems.append(f'{where}: not on this SendGrid account: {", ".join(unknown)}')
     if layout.subusers and account.directory is not None:
-        # Blank names are already reported by the layout's own checks.
-        missing = account.directory.unknown(name for name in layout.subusers if name.strip())
+        missing = account.directory.unknown(layout.subusers)
         if missing:
             problems.append(f'subusers: unknown subuser(s) on this account: {", ".join(missing)}')
     if layout.subusers and layout.exclusive:

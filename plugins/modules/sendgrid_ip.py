@@ -163,17 +163,11 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     normalize_ip,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts, on_account
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, ip_subusers_writes, run_in_order
 
 SETTINGS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled')
-
-
-def requested_usernames(values: list[str]) -> list[str]:
-    names = sorted({str(value).strip() for value in values})
-    if '' in names:
-        raise SendGridInputError('subusers: a username must not be empty')
-    return names
 
 
 def ip_state(record: t.Mapping[str, t.Any], subusers: t.Iterable[str] | None) -> dict[str, t.Any]:
@@ -206,7 +200,7 @@ def main() -> None:
             address = normalize_ip(params['ip'], ipv4_only=True)
         except ValueError as exc:
             raise SendGridInputError(f'ip: {exc}') from None
-        requested = requested_usernames(params['subusers']) if params['subusers'] is not None else None
+        requested = clean_names(params['subusers'], 'subusers') if params['subusers'] is not None else None
 
         current = sg.api.find_send_ip(address)
         if current is None:

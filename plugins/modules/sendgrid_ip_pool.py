@@ -164,12 +164,14 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     sort_ips,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, pool_member_writes, run_in_order
 
 
 def validate_pool_name(value: str, option: str) -> str:
-    """The API's rules for a pool name, checked before any request."""
+    """The API's rules for a pool name, checked before any request (the name is kept as given)."""
+    value = clean_name(value, option, strip=False)
     problems = pool_name_problems(value)
     if problems:
         raise SendGridInputError(f'{option}: ' + '; '.join(problems))

@@ -79,6 +79,7 @@ pools:
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips, unknown_pool_message
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 
 
 def main() -> None:
@@ -88,7 +89,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     ) as sg:
-        name = sg.params['name']
+        name = clean_name(sg.params['name'], 'name', strip=False) if sg.params['name'] is not None else None
         every_pool = sg.api.list_pools()
         pools = [pool for pool in every_pool if name is None or pool['name'] == name]
         if name is not None and not pools:

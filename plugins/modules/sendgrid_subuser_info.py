@@ -128,6 +128,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 
 SUBUSER_REGIONS = ('global', 'eu')
 
@@ -163,7 +164,9 @@ def main() -> None:
         },
         supports_check_mode=True,
     ) as sg:
-        params = sg.params
+        params = {**sg.params}
+        if params['username'] is not None:
+            params['username'] = clean_name(params['username'], 'username')
         # The username query narrows the listing; the exact match is checked here as well.
         listed_subusers = sg.api.list_subusers(username=params['username'])
         if params['username'] is not None:

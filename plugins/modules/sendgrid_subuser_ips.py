@@ -138,6 +138,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     subuser_ip_region,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
     Write,
@@ -197,9 +198,7 @@ def main() -> None:
         supports_check_mode=True,
     ) as sg:
         params = sg.params
-        username = params['subuser'].strip()
-        if not username:
-            raise SendGridInputError('subuser must not be empty')
+        username = clean_name(params['subuser'], 'subuser')
         # Not required_one_of=[('ips', 'all_ips')]: the default all_ips=false would always satisfy it.
         if params['ips'] is None and not params['all_ips']:
             raise SendGridInputError(

@@ -418,7 +418,7 @@ def test_unknown_subuser_fails_after_reading_subusers_only(lookup, transport):
     ({'pool': 'transactional', 'is_parent_assigned': True}, 'pool and is_parent_assigned cannot be used together'),
     ({'ip': '192.0.2.0/99'}, "ip: '192.0.2.0/99' is not a valid CIDR network"),
     ({'added_after': 'last tuesday'}, 'added_after: expected a Unix timestamp or an ISO 8601 date'),
-    ({'subuser': ' '}, 'subuser must not be empty'),
+    ({'subuser': ' '}, 'subuser: must not be empty'),
     ({'fields': ['pools']}, 'fields can only be used with details=true'),
     ({'api_url': 'http://api.example.com'}, 'only https:// is accepted there'),
     ({'api_key': ''}, 'no SendGrid API key: set the api_key option or the SENDGRID_API_KEY environment variable'),

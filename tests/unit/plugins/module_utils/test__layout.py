@@ -230,7 +230,7 @@ def test_parse_collects_every_problem():
         'pools.big: 101 IPs; a pool holds at most 100',
         "subusers.shop-eu: '2001:db8::1' is an IPv6 address; SendGrid accepts only IPv4 addresses here",
         "subusers.shop-eu: '192.0.2.300' is not a valid IP address",
-        'subusers: a subuser username must not be empty',
+        'subusers: a name must not be empty',
         "warmup: 'not-an-ip' is not a valid IP address",
     ]
 
@@ -348,8 +348,17 @@ def test_a_blank_subuser_name_is_reported_once():
     fake = account()
     with pytest.raises(SendGridLayoutError) as excinfo:
         converge_layout(api_for(fake), subusers={' ': ['192.0.2.10'], 'shop-eu': ['192.0.2.10']})
-    assert excinfo.value.problems == ['subusers: a subuser username must not be empty']
+    assert excinfo.value.problems == ['subusers: a name must not be empty']
     assert fake.writes == []
+
+
+def test_subuser_names_are_stripped_as_every_module_strips_them_and_pool_names_are_not():
+    layout = parse_layout(pools={' spaced ': ['192.0.2.10']}, subusers={' shop-eu ': ['192.0.2.10']})
+    assert layout.subusers == {'shop-eu': ['192.0.2.10']}
+    assert list(layout.pools) == [' spaced ']
+    assert layout.problems == ["pools: pool name ' spaced ' must not start with \".\" or a space"]
+    twice = parse_layout(subusers={'shop-eu': ['192.0.2.10'], 'shop-eu ': ['192.0.2.11']})
+    assert twice.problems == ["subusers: 'shop-eu' is named twice ('shop-eu' and 'shop-eu ')"]
 
 
 def test_exclusive_empty_subuser_list_is_refused_up_front_but_fine_otherwise():

@@ -298,10 +298,18 @@ def test_malformed_ip_makes_no_request(value):
     assert calls == []
 
 
+def test_usernames_are_stripped_like_everywhere_else():
+    result, calls, _code = run(
+        {'ip': IP, 'subusers': [' newsletter ', 'newsletter']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page(),
+        (200, {}))
+    assert result['ip']['subusers'] == ['newsletter']
+    assert calls[-1].json == {'subusers': ['1002']}
+
+
 def test_empty_username_makes_no_request():
     result, calls, code = run({'ip': IP, 'subusers': ['shop-eu', ' ']})
     assert code == 1
-    assert 'must not be empty' in result['msg']
+    assert result['msg'] == 'subusers: a name must not be empty'
     assert calls == []
 
 

@@ -84,6 +84,12 @@ def test_unknown_username_is_an_error_without_reading_ips_or_reputations():
     assert [call.path for call in calls] == ['/v3/subusers']
 
 
+def test_the_username_is_stripped_like_everywhere_else():
+    result, calls, code = run({'username': ' shop-eu ', 'disabled': True}, offset_list([SUBUSERS[0]]))
+    assert code == 0 and result['subusers'] == []
+    assert calls[0].query['username'] == 'shop-eu'
+
+
 def test_a_username_that_exists_but_does_not_match_the_other_filters_is_an_empty_list():
     result, _calls, code = run({'username': 'shop-eu', 'disabled': True}, offset_list([SUBUSERS[0]]))
     assert code == 0

@@ -223,6 +223,13 @@ def test_all_ips_without_the_ip_management_listing_fails_clearly():
     assert calls(transport) == READS + [READ_SEND_IPS]
 
 
+def test_the_subuser_name_is_stripped_before_any_request():
+    transport = transport_with_reads()
+    result = run({'subuser': ' shop-eu  ', 'ips': ['192.0.2.10']}, transport)
+    assert result['subuser'] == 'shop-eu' and result['changed'] is False
+    assert calls(transport) == READS
+
+
 def test_subuser_name_is_percent_encoded():
     transport = FakeTransport(offset_list([{'id': 7, 'username': 'shop eu', 'email': 'x@example.com', 'disabled': False}]),
                               offset_list(ACCOUNT), US_IPS, (200, {'ips': ['192.0.2.11']}))
@@ -236,7 +243,7 @@ def test_subuser_name_is_percent_encoded():
     ({'subuser': 'shop-eu', 'ips': ['2001:db8::1']}, 'IPv6'),
     ({'subuser': 'shop-eu', 'all_ips': True, 'state': 'absent'}, 'all_ips=true cannot be combined'),
     ({'subuser': 'shop-eu', 'state': 'exact'}, 'ips is required unless all_ips=true'),
-    ({'subuser': '  ', 'ips': ['192.0.2.10']}, 'subuser must not be empty'),
+    ({'subuser': '  ', 'ips': ['192.0.2.10']}, 'subuser: must not be empty'),
     ({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'api_url': 'http://198.51.100.1'}, 'only https://'),
 ])
 def test_bad_input_fails_before_any_request(args, message):
