@@ -32,14 +32,16 @@ never touched.
 With ``exclusive=false``, IPs are added to subusers with ``subusers:batchAdd``, one call per IP for all the
 subusers that gain it, so that concurrent runs never undo each other's additions. With ``exclusive=true``
 each changed subuser gets its exact list with ``PUT /v3/subusers/{name}/ips``. A host that cannot serve
-the batch calls (the EU host) gets the ``PUT`` of each subuser's whole list in both cases.
+the batch calls (``api_url`` taken as the EU host: only ``api.sendgrid.com`` serves them) gets the ``PUT`` of each
+subuser's whole list in both cases, which gives the same result but is not safe against a concurrent change of
+the same subuser.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ._api import ADD_IP_SUBUSERS, SendGridAPI
+from ._api import SendGridAPI
 from ._errors import SendGridInputError
 from ._ips import MAX_POOL_IPS, MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
 from ._names import clean_names
@@ -51,9 +53,11 @@ from ._writes import (
     SendGridPartialApplyError,
     Write,
     apply_jobs,
+    batch_subuser_calls,
     create_pool_write,
     ip_subusers_writes,
     pool_member_writes,
+    require_hosts,
     start_warmup_write,
     stop_warmup_write,
     subuser_ips_write,
@@ -440,9 +444,7 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
     problems = findings.problems
     problems.extend(layout.problems)
     for where, ips in layout.ip_lists():
-        unknown = sort_ips(set(ips) - set(account.ips))
-        if unknown:
-            problems.append(f'{where}: not on this SendGrid account: {", ".join(unknown)}')
+        findings.check_on_account(ips, account.ips, where)
     if layout.subusers and account.directory is not None:
         missing = account.directory.unknown(layout.subusers)
         if missing:
@@ -496,7 +498,8 @@ def converge_layout(
     if concurrency < 1:
         raise SendGridInputError(f'concurrency must be at least 1, got {concurrency}')
     layout = parse_layout(pools, subusers, warmup, exclusive)
-    plan = plan_layout(layout, AccountSnapshot.read(api, layout), api.can_serve(ADD_IP_SUBUSERS))
+    plan = plan_layout(layout, AccountSnapshot.read(api, layout), batch_subuser_calls(api))
+    require_hosts(api, plan.writes())  # in check mode too: the plan shown is one this connection can apply
     if check_mode:
         return plan, None
     return plan, apply_plan(api, plan, concurrency)

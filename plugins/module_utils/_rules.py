@@ -122,6 +122,14 @@ class Findings:
     def raise_problems(self, subject: str = 'the task') -> None:
         raise_problems(self.problems, subject)
 
+    # ---------------------------------------------------------------- the account's IPs
+
+    def check_on_account(self, ips: t.Iterable[str], account_ips: t.Iterable[str], where: str = 'ips') -> None:
+        """Every IP must be on the account; ``account_ips`` are those of ``GET /v3/ips``, which decides."""
+        unknown = sort_ips(set(ips) - set(account_ips))
+        if unknown:
+            self.problems.append(f'{where}: not on this SendGrid account: {format_items(unknown)}')
+
     # ---------------------------------------------------------------- subusers and regions
 
     def check_regions(

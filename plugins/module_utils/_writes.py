@@ -12,9 +12,15 @@ subusers, pools or warmup into writes, for the layout and the one-object modules
 - a subuser's IPs change additively with ``POST /v3/send_ips/ips/{ip}/subusers:batchAdd`` and subtractively
   with ``:batchDelete`` (subuser ids, up to 1000 per call, grouped by IP), so that two runs at once never
   undo each other's additions; ``PUT /v3/subusers/{name}/ips`` replaces the whole list and is used for an
-  exact list, or where the host cannot serve the batch calls;
+  exact list, or where no host is known for the batch calls (``api_url`` taken as the EU host: only
+  ``api.sendgrid.com`` serves them). That ``PUT`` gives the same result, but is not safe against a
+  concurrent change of the same subuser (``subuser_membership_writes``);
 - pools change with ``ips:batchDelete`` then ``ips:batchAdd`` (100 IPs per call), or are created with their IPs;
 - warmup starts and stops one IP per call.
+
+Each ``Write`` knows its ``Operation``: ``require_hosts`` (called by ``run_in_order`` and ``apply_jobs``, and by
+the planners before they report a plan) fails before the first write, naming every operation of the plan that
+this connection has no host for.
 """
 
 from __future__ import annotations
@@ -23,7 +29,21 @@ import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ._api import POOL_IPS_PER_CALL, SUBUSERS_PER_CALL, SendGridAPI, chunked
+from ._api import (
+    ADD_IP_SUBUSERS,
+    ADD_POOL_IPS,
+    CREATE_POOL,
+    POOL_IPS_PER_CALL,
+    REMOVE_IP_SUBUSERS,
+    REMOVE_POOL_IPS,
+    START_WARMUP,
+    STOP_WARMUP,
+    SUBUSERS_PER_CALL,
+    UPDATE_SUBUSER_IPS,
+    Operation,
+    SendGridAPI,
+    chunked,
+)
 from ._errors import SendGridError, SendGridInputError, format_items
 from ._ips import sort_ips
 
@@ -31,11 +51,12 @@ DEFAULT_CONCURRENCY = 4
 
 
 class Write:
-    """One API write. ``run(api)`` makes exactly one request."""
+    """One API write of ``operation``. ``run(api)`` makes exactly one request."""
 
-    def __init__(self, description: str, run: t.Callable[[SendGridAPI], t.Any]) -> None:
+    def __init__(self, description: str, run: t.Callable[[SendGridAPI], t.Any], operation: Operation) -> None:
         self.description = description
         self.run = run
+        self.operation = operation
 
     def __repr__(self) -> str:
         return f'Write({self.description!r})'
@@ -61,7 +82,7 @@ def subuser_ips_write(name: str, ips: t.Iterable[str], added: t.Sequence[str] = 
     if removed:
         details.append('remove ' + format_items(removed))
     return Write(f'set the IPs of subuser {name} ({"; ".join(details)})' if details
-                 else f'set the IPs of subuser {name}', lambda api: api.set_subuser_ips(name, ips))
+                 else f'set the IPs of subuser {name}', lambda api: api.set_subuser_ips(name, ips), UPDATE_SUBUSER_IPS)
 
 
 def ip_subusers_writes(ip: str, subusers: t.Mapping[str, str], add: bool) -> list[Write]:
@@ -75,17 +96,41 @@ def ip_subusers_writes(ip: str, subusers: t.Mapping[str, str], add: bool) -> lis
         ids = [str(subusers[name]) for name in chunk]
         if add:
             writes.append(Write(f'add {ip} to subuser{"s" if len(chunk) > 1 else ""} {format_items(chunk)}',
-                                lambda api, ids=ids: api.add_subusers_to_ip(ip, ids)))
+                                lambda api, ids=ids: api.add_subusers_to_ip(ip, ids), ADD_IP_SUBUSERS))
         else:
             writes.append(Write(f'remove {ip} from subuser{"s" if len(chunk) > 1 else ""} {format_items(chunk)}',
-                                lambda api, ids=ids: api.remove_subusers_from_ip(ip, ids)))
+                                lambda api, ids=ids: api.remove_subusers_from_ip(ip, ids), REMOVE_IP_SUBUSERS))
     return writes
 
+
+def batch_subuser_calls(api: SendGridAPI) -> bool:
+    """Whether this connection has a host for ``subusers:batchAdd`` and ``:batchDelete`` (served only by
+    ``api.sendgrid.com``, also with ``region: eu``; unknown when ``api_url`` is taken as the EU host)."""
+    return api.can_serve(ADD_IP_SUBUSERS) and api.can_serve(REMOVE_IP_SUBUSERS)
+
+
+def subuser_membership_writes(api: SendGridAPI, username: str, subuser_id: t.Any, current: t.Iterable[str],
+                              desired: t.Iterable[str], exact: bool) -> list[Write]:
+    """The writes that take one subuser from its ``current`` IPs to ``desired``.
+
+    ``exact`` (the whole list is declared): one ``PUT``. Otherwise the additive and subtractive batch calls, one per
+    IP, which keep what a concurrent run changes; where no host serves them, the ``PUT`` of the whole list, which
+    gives the same result but is not safe against a concurrent change of the same subuser.
+    """
+    current, desired = set(current), set(desired)
+    added, removed = sort_ips(desired - current), sort_ips(current - desired)
+    if not added and not removed:
+        return []
+    if exact or not batch_subuser_calls(api):
+        return [subuser_ips_write(username, desired, added, removed)]
+    member = {username: str(subuser_id)}
+    return ([write for ip in added for write in ip_subusers_writes(ip, member, add=True)]
+            + [write for ip in removed for write in ip_subusers_writes(ip, member, add=False)])
 
 def create_pool_write(name: str, ips: t.Iterable[str]) -> Write:
     ips = sort_ips(ips)
     label = f'create pool {name}' + (f' with {format_items(ips)}' if ips else '')
-    return Write(label, lambda api: api.create_pool(name, ips))
+    return Write(label, lambda api: api.create_pool(name, ips), CREATE_POOL)
 
 
 def pool_member_writes(name: str, pool_id: str, added: t.Sequence[str], removed: t.Sequence[str]) -> list[Write]:
@@ -93,19 +138,24 @@ def pool_member_writes(name: str, pool_id: str, added: t.Sequence[str], removed:
     writes = []
     for chunk in chunked(sort_ips(removed), POOL_IPS_PER_CALL):
         writes.append(Write(f'remove {format_items(chunk)} from pool {name}',
-                            lambda api, chunk=chunk: api.remove_ips_from_pool(pool_id, chunk)))
+                            lambda api, chunk=chunk: api.remove_ips_from_pool(pool_id, chunk), REMOVE_POOL_IPS))
     for chunk in chunked(sort_ips(added), POOL_IPS_PER_CALL):
         writes.append(Write(f'add {format_items(chunk)} to pool {name}',
-                            lambda api, chunk=chunk: api.add_ips_to_pool(pool_id, chunk)))
+                            lambda api, chunk=chunk: api.add_ips_to_pool(pool_id, chunk), ADD_POOL_IPS))
     return writes
 
 
 def start_warmup_write(ip: str) -> Write:
-    return Write(f'start warmup of {ip}', lambda api: api.start_warmup(ip))
+    return Write(f'start warmup of {ip}', lambda api: api.start_warmup(ip), START_WARMUP)
 
 
 def stop_warmup_write(ip: str) -> Write:
-    return Write(f'stop warmup of {ip}', lambda api: api.stop_warmup(ip))
+    return Write(f'stop warmup of {ip}', lambda api: api.stop_warmup(ip), STOP_WARMUP)
+
+
+def require_hosts(api: SendGridAPI, writes: t.Iterable[Write]) -> None:
+    """``SendGridConfigError`` naming every operation of ``writes`` this connection has no host for."""
+    api.require(*(write.operation for write in writes))
 
 
 # ---------------------------------------------------------------------------------------- one after the other
@@ -117,6 +167,7 @@ def run_in_order(api: SendGridAPI, writes: t.Sequence[Write]) -> list[str]:
     The error then keeps the API's own message, status and path, and says what was applied before it and
     what was not applied. Returns the descriptions of the writes made.
     """
+    require_hosts(api, writes)
     applied: list[str] = []
     for position, write in enumerate(writes):
         try:
@@ -198,6 +249,7 @@ def apply_jobs(api: SendGridAPI, jobs: t.Sequence[Job], concurrency: int = DEFAU
     report = ApplyReport()
     if not jobs:
         return report
+    require_hosts(api, (write for job in jobs for write in job.writes))
 
     def run_job(job: Job) -> None:
         for position, write in enumerate(job.writes):

@@ -73,8 +73,9 @@ options:
     default: present
 notes:
   - At least one of O(is_auto_warmup), O(is_parent_assigned), O(is_enabled) and O(subusers) is required.
-  - The IP Address Management API answers only the parent account; its write calls exist only on the global API
-    (C(https://api.sendgrid.com)).
+  - The IP Address Management API answers only the parent account; its write calls, and the listing of one IP's
+    subusers, exist only on the global API (C(https://api.sendgrid.com)). With O(region=eu) they go there; with
+    O(region=eu) and O(api_url) (no global host known) the task fails before any request, naming the operations.
   - If SendGrid refuses a write for a reason the reads could not reveal, the error keeps SendGrid's message and says
     what was already applied and what was not; run the task again to converge.
 seealso:
@@ -155,6 +156,12 @@ ip:
 
 import typing as t
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import (
+    ADD_IP_SUBUSERS,
+    LIST_IP_SUBUSERS,
+    REMOVE_IP_SUBUSERS,
+    UPDATE_SEND_IP,
+)
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
@@ -179,7 +186,7 @@ def ip_state(record: t.Mapping[str, t.Any], subusers: t.Iterable[str] | None) ->
 
 def settings_write(address: str, settings: dict[str, bool]) -> Write:
     text = ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items()))
-    return Write(f'set {text} on {address}', lambda api: api.update_send_ip(address, **settings))
+    return Write(f'set {text} on {address}', lambda api: api.update_send_ip(address, **settings), UPDATE_SEND_IP)
 
 
 def main() -> None:
@@ -201,6 +208,10 @@ def main() -> None:
         except ValueError as exc:
             raise SendGridInputError(f'ip: {exc}') from None
         requested = clean_names(params['subusers'], 'subusers') if params['subusers'] is not None else None
+        # Every operation this module writes with is served only by api.sendgrid.com: without a host for them
+        # (api_url taken as the EU host) it fails before any request, naming them.
+        sg.api.require(*([UPDATE_SEND_IP] if any(params[field] is not None for field in SETTINGS) else []),
+                       *([LIST_IP_SUBUSERS, ADD_IP_SUBUSERS, REMOVE_IP_SUBUSERS] if requested is not None else []))
 
         current = sg.api.find_send_ip(address)
         if current is None:

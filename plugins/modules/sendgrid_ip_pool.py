@@ -155,6 +155,7 @@ removed:
 
 import typing as t
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import RENAME_POOL
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
@@ -243,7 +244,7 @@ def ensure(
             pool_id = (sg.api.create_pool(final_name, sort_ips(desired)) or {}).get('id')
         else:
             writes = [Write(f'rename pool {pool["name"]} to {final_name}',
-                            lambda api: api.rename_pool(pool_id, final_name))] if rename else []
+                            lambda api: api.rename_pool(pool_id, final_name), RENAME_POOL)] if rename else []
             run_in_order(sg.api, writes + pool_member_writes(final_name, pool_id, added, removed))
 
     after = {'name': final_name, 'ips': sort_ips(desired)}
@@ -260,10 +261,7 @@ def check_on_account(sg: SendGridModule, ips: set[str], facts: IPFacts, findings
     listing the API refused) is looked up there before it is called unknown."""
     unlisted = {ip for ip in ips if facts.get(ip) is None}
     if unlisted:
-        account = {record['ip'] for record in sg.api.list_ips()}
-        unknown = sort_ips(unlisted - account)
-        if unknown:
-            findings.problems.append(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+        findings.check_on_account(unlisted, (record['ip'] for record in sg.api.list_ips()))
 
 
 def main() -> None:

@@ -64,9 +64,11 @@ options:
     type: bool
     default: false
 notes:
-  - The batch calls are served only by C(https://api.sendgrid.com). With O(region=eu) (or an O(api_url) that is the
-    EU host) the module makes the one C(PUT /v3/subusers/{name}/ips) of the whole list instead, which gives the same
-    result but does not keep an IP another run adds to the same subuser at the same moment.
+  - The batch calls are served only by C(https://api.sendgrid.com); with O(region=eu) they go there. With
+    O(region=eu) and O(api_url) (O(api_url) is taken as the EU host, and no host is known for them) the module makes
+    the one C(PUT /v3/subusers/{name}/ips) of the whole list instead. That gives the same result, but is not safe
+    against concurrent changes: an IP another run adds to or removes from the same subuser between this task's read
+    and its write is undone.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
 """
@@ -127,7 +129,6 @@ removed:
 
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IP_SUBUSERS
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
@@ -140,12 +141,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
-from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
-    Write,
-    ip_subusers_writes,
-    run_in_order,
-    subuser_ips_write,
-)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import run_in_order, subuser_membership_writes
 
 
 def every_ip_of_region(
@@ -171,19 +167,6 @@ def every_ip_of_region(
     if state == 'exact':
         return same_region | (current & unknown), warnings
     return current | same_region, warnings
-
-
-def plan_writes(sg: SendGridModule, username: str, subuser_id: str, current: set[str], desired: set[str],
-                state: str) -> list[Write]:
-    """PUT for an exact list; otherwise the additive and subtractive calls, which keep concurrent changes (the
-    PUT of the whole list where the host cannot serve them)."""
-    added, removed = sort_ips(desired - current), sort_ips(current - desired)
-    if not added and not removed:
-        return []
-    if state == 'exact' or not sg.api.can_serve(ADD_IP_SUBUSERS):
-        return [subuser_ips_write(username, desired, added, removed)]
-    return ([write for ip in added for write in ip_subusers_writes(ip, {username: subuser_id}, add=True)]
-            + [write for ip in removed for write in ip_subusers_writes(ip, {username: subuser_id}, add=False)])
 
 
 def main() -> None:
@@ -220,9 +203,7 @@ def main() -> None:
             desired, warnings = every_ip_of_region(account_ips, current, entry, IPFacts.read(sg.api), state)
             findings.warnings.extend(warnings)
         else:
-            unknown = sort_ips(set(requested) - account_ips)
-            if unknown:
-                findings.problems.append(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+            findings.check_on_account(requested, account_ips)
             desired = desired_members(current, set(requested) & account_ips, state)
             if desired - current:
                 # A subuser sends only from IPs of its region: checked before the write, not left to the API.
@@ -232,7 +213,10 @@ def main() -> None:
         for warning in findings.warnings:
             sg.module.warn(warning)
 
-        writes = plan_writes(sg, username, directory.id_of(username), current, desired, state)
+        # PUT for an exact list; otherwise the batch calls, which keep concurrent changes (the PUT of the whole
+        # list where no host serves them).
+        writes = subuser_membership_writes(sg.api, username, directory.id_of(username), current, desired,
+                                           exact=state == 'exact')
         if writes and not sg.check_mode:
             run_in_order(sg.api, writes)
 

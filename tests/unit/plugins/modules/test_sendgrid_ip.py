@@ -306,6 +306,20 @@ def test_usernames_are_stripped_like_everywhere_else():
     assert calls[-1].json == {'subusers': ['1002']}
 
 
+@pytest.mark.parametrize('args, operations', [
+    ({'is_auto_warmup': True}, ['UpdateIp (PATCH /v3/send_ips/ips/{ip})']),
+    ({'subusers': ['newsletter']}, ['ListSubUserAssignedToIp', 'AddSubUsersToIp', 'DeleteSubUsersFromIp']),
+])
+def test_an_eu_host_without_the_global_only_operations_fails_before_any_request(args, operations):
+    # api_url taken as the EU host (region eu): every operation sendgrid_ip writes with is served only by
+    # api.sendgrid.com, so no host is known for them.
+    result, calls, code = run({'ip': IP, 'region': 'eu', 'api_url': 'https://eu.example.test', **args})
+    assert code == 1
+    assert all(operation in result['msg'] for operation in operations)
+    assert 'served only by the global host https://api.sendgrid.com' in result['msg']
+    assert calls == []
+
+
 def test_empty_username_makes_no_request():
     result, calls, code = run({'ip': IP, 'subusers': ['shop-eu', ' ']})
     assert code == 1
