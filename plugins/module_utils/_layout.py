@@ -43,7 +43,7 @@ import typing as t
 
 from ._api import SendGridAPI
 from ._errors import SendGridInputError
-from ._ips import MAX_POOL_IPS, MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
+from ._ips import MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
 from ._names import clean_names
 from ._rules import Findings, IPFacts, SendGridProblemsError
 from ._writes import (
@@ -117,14 +117,15 @@ def parse_layout(
     exclusive: bool = False,
 ) -> Layout:
     """Normalize a declared layout; problems are collected in ``Layout.problems``, never raised."""
-    problems: list[str] = []
+    findings = Findings()  # the rules of _rules that the declaration alone reveals
+    problems = findings.problems
     parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, False, pool_name_problems,
                                   problems)
     if parsed_pools is not None:
         if len(parsed_pools) > MAX_POOLS:
             problems.append(f'pools: {len(parsed_pools)} pools declared; an account can have at most {MAX_POOLS}')
-        problems.extend(f'pools.{name}: {len(ips)} IPs; a pool holds at most {MAX_POOL_IPS}'
-                        for name, ips in parsed_pools.items() if len(ips) > MAX_POOL_IPS)
+        for name, ips in parsed_pools.items():
+            findings.check_pool_size(len(ips), f'pools.{name}')
     parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True, True,
                                      lambda _name: [], problems)
     parsed_warmup = None

@@ -7,9 +7,11 @@
 This is a private module_utils file: its API may change at any time.
 
 One place for the layout (``_layout``) and the one-object modules (``sendgrid_subuser_ips``,
-``sendgrid_ip``, ``sendgrid_ip_pool``):
+``sendgrid_ip``, ``sendgrid_ip_pool``, ``sendgrid_subuser``, ``sendgrid_account_ips``):
 
-- a subuser sends only from IPs of its region (global subusers: ``us`` IPs, ``eu`` subusers: ``eu`` IPs);
+- a subuser sends only from IPs of its region (global subusers: ``us`` IPs, ``eu`` subusers: ``eu`` IPs), also
+  the IPs a purchase gives it;
+- a new IP goes into automatic warmup only for subusers that have an IP that is not warming up;
 - only an IP the parent may send from (``is_parent_assigned``) joins a pool, and an IP in a pool stays
   parent-assigned;
 - an account holds at most 100 pools, a pool at most 100 IPs;
@@ -166,6 +168,30 @@ class Findings:
             self.warnings.append(
                 f'the region of {format_items(sort_ips(unknown_region))} could not be established ({facts.why_unknown()}),'
                 ' so it was not checked against the region of the subusers they are given to; SendGrid decides')
+
+    def check_new_ips_region(self, subusers: t.Mapping[str, t.Mapping[str, t.Any]], ip_region: str,
+                             new_ips: str) -> None:
+        """Subusers (username -> ``GET /v3/subusers`` entry) that are to get IPs of ``ip_region`` that do not exist
+        yet (a purchase; ``new_ips`` says which, for the message)."""
+        wrong = sorted(name for name, entry in subusers.items() if subuser_ip_region(entry) != ip_region)
+        if wrong:
+            self.problems.append(
+                f'subusers: a global subuser sends from us IPs and an eu subuser from eu IPs; {new_ips} are'
+                f' {ip_region} IPs, which these subusers cannot use: {format_items(wrong)}')
+
+    def check_auto_warmup_subusers(self, subusers: t.Iterable[str], ips: t.Iterable[t.Mapping[str, t.Any]],
+                                   facts: IPFacts) -> None:
+        """SendGrid puts a new IP in automatic warmup only for subusers that have at least one IP that is not
+        warming up (``ips``: ``GET /v3/ips`` entries; ``facts`` give ``is_auto_warmup``)."""
+        records = list(ips)
+        stuck = sorted(name for name in subusers if not any(
+            name in (record.get('subusers') or ()) and not record.get('warmup')
+            and not facts.value(record['ip'], 'is_auto_warmup')
+            for record in records))
+        if stuck:
+            self.problems.append(
+                'is_auto_warmup: SendGrid puts a new IP in automatic warmup only for subusers that have at least one'
+                f' IP that is not warming up; these have none: {format_items(stuck)}')
 
     # ---------------------------------------------------------------- pools
 

@@ -227,7 +227,7 @@ def test_parse_collects_every_problem():
         "pools: pool name '.hidden' must not start with \".\" or a space",
         "pools: pool name 'x' must be 2 to 64 characters long (1 given)",
         'pools.ok: must be a list of IP addresses, got str',
-        'pools.big: 101 IPs; a pool holds at most 100',
+        'pools.big: would hold 101 IPs; a pool holds at most 100',
         "subusers.shop-eu: '2001:db8::1' is an IPv6 address; SendGrid accepts only IPv4 addresses here",
         "subusers.shop-eu: '192.0.2.300' is not a valid IP address",
         'subusers: a name must not be empty',

@@ -314,6 +314,18 @@ def test_auto_warmup_for_a_subuser_whose_ips_all_warm_up_fails_before_any_write(
     assert writes(transport) == []
 
 
+def test_the_region_and_the_warmup_rules_are_named_in_one_error():
+    # ip_region=eu for a global subuser whose IPs all warm up: both rules of _rules, one error
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS), send_ips(auto=['192.0.2.10']))
+    result = run({'count': 3, 'subusers': ['shop-eu'], 'ip_region': 'eu', 'is_auto_warmup': True,
+                  'allow_purchase': True}, transport)
+
+    assert result.failed
+    assert result['msg'].startswith('the task has 2 problems; nothing was written: (1) subusers: a global subuser')
+    assert result['problems'][1].startswith('is_auto_warmup: SendGrid puts a new IP in automatic warmup only')
+    assert writes(transport) == []
+
+
 def test_unknown_subuser_fails_before_any_write():
     transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS))
     result = run({'count': 1, 'subusers': ['nobody', 'shop-eu'], 'allow_purchase': True}, transport)

@@ -215,7 +215,7 @@ def test_invalid_layout_is_one_error_listing_everything_and_nothing_is_written()
     assert calls(transport) == ALL_READS
     assert result['problems'] == [
         "pools: pool name '.hidden' must not start with \".\" or a space",
-        'pools.big: 101 IPs; a pool holds at most 100',
+        'pools.big: would hold 101 IPs; a pool holds at most 100',
         "subusers.shop-eu: '2001:db8::1' is an IPv6 address; SendGrid accepts only IPv4 addresses here",
         "subusers.shop-eu: '192.0.2.300' is not a valid IP address",
         # at most 20 items named, the rest counted (issue 7, section 5)
