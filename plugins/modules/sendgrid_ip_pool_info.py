@@ -13,6 +13,8 @@ description:
   - Lists every IP pool of the account, or the one named O(name), each with the full list of its IPs.
   - Reads C(GET /v3/send_ips/pools) (all pages) and, for each pool that has IPs, every page of
     C(GET /v3/send_ips/pools/{id}/ips); the API's C(ips_preview) (at most 10 IPs) is never used as the IP list.
+  - When the pool listing's C(total_ip_count) of a pool differs from the number of IPs its IP listing gives, the
+    task warns and names each such pool; RV(pools[].ips) and RV(pools[].ip_count) are those of the IP listing.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -70,13 +72,15 @@ pools:
       elements: str
       sample: [192.0.2.10, 192.0.2.11]
     ip_count:
-      description: How many IPs the pool holds (the length of RV(pools[].ips)).
+      description:
+        - How many IPs the pool holds (the length of RV(pools[].ips)).
+        - A warning names the pools for which C(GET /v3/send_ips/pools) gives another C(total_ip_count).
       type: int
       sample: 2
   sample: [{"name": "transactional", "id": "12345", "ips": ["192.0.2.10", "192.0.2.11"], "ip_count": 2}]
 """
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips, unknown_pool_message
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
@@ -95,10 +99,20 @@ def main() -> None:
         if name is not None and not pools:
             raise SendGridInputError(unknown_pool_message('name', name, (pool['name'] for pool in every_pool)))
         result = []
+        disagree = []
         for pool in sorted(pools, key=lambda entry: entry['name']):
             # A pool the listing reports as empty needs no IP listing.
             ips = sort_ips(sg.api.list_pool_ips(pool['id'])) if pool.get('total_ip_count') != 0 else []
             result.append({'name': pool['name'], 'id': pool['id'], 'ips': ips, 'ip_count': len(ips)})
+            counted = pool.get('total_ip_count')
+            if isinstance(counted, int) and not isinstance(counted, bool) and counted != len(ips):
+                disagree.append(f'{pool["name"]} (total_ip_count {counted}, {len(ips)} listed)')
+        if disagree:
+            # Never a silent answer: which of the two is right cannot be known from here.
+            sg.module.warn(
+                f'GET /v3/send_ips/pools and GET /v3/send_ips/pools/{{id}}/ips disagree on how many IPs'
+                f' {len(disagree)} pool(s) hold: {format_items(disagree)}; ips and ip_count are what the IP'
+                ' listing gives (every page)')
         sg.exit_json(changed=False, pools=result)
 
 

@@ -97,7 +97,7 @@ CASES = [
          "ips is required unless all_ips=true"),
     *connection_cases("sendgrid_subuser_ips", {"subuser": "newsletter", "ips": ["192.0.2.31"]}),
     # ---- sendgrid_ip_pool
-    case("ip_pool-empty-name", "sendgrid_ip_pool", {"name": ""}, ("name: ", "must be 2 to 64 characters long")),
+    case("ip_pool-empty-name", "sendgrid_ip_pool", {"name": ""}, "name: must not be empty"),
     case("ip_pool-long-name", "sendgrid_ip_pool", {"name": "p" * 65}, ("must be 2 to 64 characters long", "65")),
     case("ip_pool-dot-name", "sendgrid_ip_pool", {"name": ".hidden"}, ("name: ", "'.hidden'", "must not start with")),
     case("ip_pool-bad-new-name", "sendgrid_ip_pool", {"name": "marketing", "new_name": " x"},
@@ -134,7 +134,7 @@ CASES = [
     case("ip-unknown-subuser", "sendgrid_ip", {"ip": "192.0.2.31", "subusers": ["nobody", "newsletter"]},
          "subusers: unknown subuser(s) on this account: nobody", "reads"),
     case("ip-empty-subuser", "sendgrid_ip", {"ip": "192.0.2.31", "subusers": [""]},
-         "subusers: a username must not be empty"),
+         "subusers: a name must not be empty"),
     *connection_cases("sendgrid_ip", {"ip": "192.0.2.31", "is_auto_warmup": True}),
     # ---- sendgrid_ip_warmup
     case("ip_warmup-malformed-ip", "sendgrid_ip_warmup", {"ip": "not-an-ip"}, "ip: 'not-an-ip' is not a valid IP address"),
@@ -186,6 +186,30 @@ CASES = [
     case("lookup-bad-status", LOOKUP, {"status": "bogus"}, "Invalid value 'bogus' for config 'status'"),
     case("lookup-malformed-date", LOOKUP, {"added_before": "soon"}, "added_before: expected a Unix timestamp"),
     *connection_cases(LOOKUP, {}),
+    # ---- the IP lifecycle modules (issue 8)
+    case("account_ips-zero-count", "sendgrid_account_ips", {"count": 0}, "count: must be at least 1, got 0"),
+    case("account_ips-unknown-subuser", "sendgrid_account_ips", {"count": 1, "subusers": ["nobody"]},
+         "subusers: unknown subuser(s) on this account: nobody", "reads"),
+    *connection_cases("sendgrid_account_ips", {"count": 1}),
+    case("subuser-empty-name", "sendgrid_subuser", {"subuser": "   "}, "subuser: must not be empty"),
+    case("subuser-bad-email", "sendgrid_subuser", {"subuser": "acme", "email": "not-an-address"},
+         "email: 'not-an-address' is not an email address"),
+    *connection_cases("sendgrid_subuser", {"subuser": "acme"}),
+    case("reverse_dns-malformed-ip", "sendgrid_reverse_dns", {"ip": "192.0.2.300", "domain": "example.com"},
+         "ip: '192.0.2.300' is not a valid IP address"),
+    case("reverse_dns-empty-domain", "sendgrid_reverse_dns", {"ip": "192.0.2.31", "domain": "   "},
+         "domain: must not be empty"),
+    *connection_cases("sendgrid_reverse_dns", {"ip": "192.0.2.31", "domain": "example.com"}),
+    case("reverse_dns_info-empty-ip", "sendgrid_reverse_dns_info", {"ip": "  "}, "ip: the filter must not be empty"),
+    *connection_cases("sendgrid_reverse_dns_info", {}),
+    case("partner_ips-empty-account", "sendgrid_partner_ips", {"account_id": "  ", "count": 1, "ip_region": "us"},
+         "account_id: must not be empty"),
+    case("partner_ips-count-without-region", "sendgrid_partner_ips", {"account_id": "acct-1", "count": 2},
+         "missing parameter(s) required by 'count': ip_region"),
+    *connection_cases("sendgrid_partner_ips", {"account_id": "acct-1", "count": 1, "ip_region": "us"}),
+    case("partner_ips_info-empty-account", "sendgrid_partner_ips_info", {"account_ids": ["acct-1", " "]},
+         "account_ids: a name must not be empty"),
+    *connection_cases("sendgrid_partner_ips_info", {"account_ids": ["acct-1"]}),
 ]
 
 
