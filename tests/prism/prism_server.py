@@ -30,6 +30,7 @@ Run it by hand (the Makefile installs Prism into the build dir; ``make prism`` p
 from __future__ import annotations
 
 import argparse
+import ctypes
 import http.client
 import json
 import os
@@ -62,6 +63,7 @@ START_TIMEOUT = 90.0   # two Prism processes parsing their documents on a busy 2
 BODY_LOG_LIMIT = 4000  # characters of a body kept in the exchange log
 HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "transfer-encoding", "upgrade", "host", "content-length"))
+PR_SET_PDEATHSIG = 1
 PROBLEM_TYPE = re.compile(r"#([A-Z_]+)$")
 LOGGED_PROBLEM = re.compile(r"\s(✖|⚠)\s+(error|warning|fatal)\s")
 LOGGED_BENIGN = re.compile(r"\[NEGOTIATOR\] ⚠\s+warning\s+Unable to find content for application/json$")
@@ -117,6 +119,14 @@ def match_operation(operations: list[Operation], method: str, path: str) -> Oper
     return None
 
 
+def die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM when the process that started it dies (even by SIGKILL)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: PrismMock.stop() and the SIGTERM handler still stop Prism
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -146,7 +156,7 @@ class PrismProcess:
             output.flush()
             # A session of its own: stop() ends Prism and anything it started, and nothing else.
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=die_with_parent)
 
     def ready(self) -> bool:
         """True once Prism answers HTTP (any status: an unauthenticated request gets a 404 or 401)."""
@@ -369,6 +379,10 @@ def describe_exchange(entry: dict[str, Any]) -> str:
     return line
 
 
+def interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
 class PrismMock:
     """Both Prism processes and the front; a context manager that always stops them."""
 
@@ -384,6 +398,7 @@ class PrismMock:
         self.front: Front | None = None
         self.thread: threading.Thread | None = None
         self.started_in: float | None = None
+        self.previous_sigterm: Any = None
 
     @property
     def url(self) -> str:
@@ -395,6 +410,9 @@ class PrismMock:
             raise RuntimeError(f"no Prism executable at {self.prism_cli}: run `make prism` (it installs Prism from"
                                f" tests/prism/package-lock.json into the build dir) or set {PRISM_CLI_ENV}")
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if threading.current_thread() is threading.main_thread():
+            # A SIGTERM (make interrupted, a CI timeout) ends the run like Ctrl-C, so that stop() still runs.
+            self.previous_sigterm = signal.signal(signal.SIGTERM, interrupt)
         begun = time.monotonic()
         for process in self.processes.values():
             process.start()
@@ -420,6 +438,9 @@ class PrismMock:
             self.front.server_close()
         for process in self.processes.values():
             process.stop()
+        if self.previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self.previous_sigterm)
+            self.previous_sigterm = None
 
     def __enter__(self) -> PrismMock:
         try:
