@@ -27,7 +27,7 @@ UNITS_ARGS ?=
 INTEGRATION_ARGS ?=#               e.g. a target name
 EMULATOR_SEED ?=#                  seed JSON for the emulator (default: its own, tests/emulator/seeds/demo.json)
 DEMO_PLAYBOOK ?= docs/examples/demo.yml
-TEST_PHASES ?= sanity units emulator-test contract faults integration package
+TEST_PHASES ?= sanity units emulator-test contract faults prism integration package
 PACKAGE_STEPS ?= docs ee importer lint examples#  the package-STEP targets `make package` runs
 
 # ---- derived paths ----------------------------------------------------------------------------
@@ -139,6 +139,19 @@ contract: venv
 faults: venv $(STAGE)
 	$(call section,'pytest tests/faults')
 	cd '$(ROOT)' && SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/faults
+
+# ---- prism: the collection against a server nobody here wrote ----------------------------------
+# Prism (Stoplight's OpenAPI mock server, pinned by tests/prism/package-lock.json, installed with npm ci into the
+# build dir) serves ../shared/sendgrid-openapi/ip-endpoints.json and ip-lifecycle-endpoints.json, one process each
+# behind a recording front; every module, the lookup and the role run against it as real playbooks with the staged
+# collection. Every request Prism rejects fails the phase. Logs and report: $(BUILD_DIR)/logs/prism/.
+.PHONY: prism
+prism: venv $(STAGE)
+	$(call section,'pytest tests/prism: the collection against Prism serving the OpenAPI documents')
+	@prism_cli=$$($(ROOT)/tests/prism/install_prism.sh '$(ROOT)/tests/prism' '$(BUILD_DIR)/prism-npm') \
+	  && mkdir -p '$(LOG_DIR)/prism' && cd '$(ROOT)' \
+	  && (set -x; PRISM_CLI="$$prism_cli" PRISM_LOG_DIR='$(LOG_DIR)/prism' \
+	        SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/prism)
 
 # ---- packaging and demo -----------------------------------------------------------------------
 build: venv $(STAGE)
