@@ -58,7 +58,7 @@ def normalize_ips(values: t.Iterable[t.Any], option: str = 'ips', ipv4_only: boo
         except ValueError as exc:
             bad.append(str(exc))
     if bad:
-        raise SendGridInputError(f'{option}: ' + '; '.join(bad))
+        raise SendGridInputError(f'{option}: ' + format_items(bad, separator='; '))
     return sort_ips(good)
 
 
@@ -147,10 +147,15 @@ class SubuserDirectory:
     def unknown(self, usernames: t.Iterable[str]) -> list[str]:
         return sorted({name for name in usernames if name not in self.by_name})
 
-    def require(self, usernames: t.Iterable[str], option: str = 'subusers') -> None:
+    def unknown_problem(self, usernames: t.Iterable[str], option: str = 'subusers') -> str | None:
+        """The problem naming the usernames the account does not have, or ``None``."""
         missing = self.unknown(usernames)
-        if missing:
-            raise SendGridInputError(f'{option}: unknown subuser(s) on this account: {", ".join(missing)}')
+        return f'{option}: unknown subuser(s) on this account: {format_items(missing)}' if missing else None
+
+    def require(self, usernames: t.Iterable[str], option: str = 'subusers') -> None:
+        problem = self.unknown_problem(usernames, option)
+        if problem:
+            raise SendGridInputError(problem)
 
     def id_of(self, username: str) -> str:
         return str(self.by_name[username]['id'])

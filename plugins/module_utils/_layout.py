@@ -42,7 +42,7 @@ from __future__ import annotations
 import typing as t
 
 from ._api import SendGridAPI
-from ._errors import SendGridInputError
+from ._errors import SendGridInputError, format_items
 from ._ips import MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
 from ._names import clean_names
 from ._rules import Findings, IPFacts, SendGridProblemsError
@@ -447,14 +447,14 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
     for where, ips in layout.ip_lists():
         findings.check_on_account(ips, account.ips, where)
     if layout.subusers and account.directory is not None:
-        missing = account.directory.unknown(layout.subusers)
-        if missing:
-            problems.append(f'subusers: unknown subuser(s) on this account: {", ".join(missing)}')
+        problem = account.directory.unknown_problem(layout.subusers)
+        if problem:
+            problems.append(problem)
     if layout.subusers and layout.exclusive:
         emptied = sorted(name for name, ips in layout.subusers.items() if not ips and account.members_of_subuser(name))
         if emptied:
             problems.append(
-                f'subusers: {", ".join(emptied)}: an empty list with exclusive=true would take every IP away, which'
+                f'subusers: {format_items(emptied)}: an empty list with exclusive=true would take every IP away, which'
                 ' SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least'
                 ' one IP or leave it out of the layout')
     if layout.pools and account.pool_ids is not None:

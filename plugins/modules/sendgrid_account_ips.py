@@ -227,7 +227,7 @@ remaining:
 import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IPS, ADD_SEND_IP, SendGridAPI
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, classify, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
@@ -352,7 +352,7 @@ def buy(sg: SendGridModule, snapshot: Snapshot, purchase: dict[str, t.Any], rema
         if len(bought) != purchase['count']:
             sg.module.warn(
                 f'{LEGACY_ADD} was asked for {purchase["count"]} IP(s) and its answer names {len(bought)}:'
-                f' {", ".join(bought) or "none"}; check the account with sendgrid_ip_info')
+                f' {format_items(bought) or "none"}; check the account with sendgrid_ip_info')
         after = answer.get('remaining_ips')
         return bought, after if isinstance(after, int) else remaining - len(bought)
 
@@ -367,7 +367,7 @@ def buy(sg: SendGridModule, snapshot: Snapshot, purchase: dict[str, t.Any], rema
     bought = buy_in_steps([1] * purchase['count'], buy_one)
     if len(bought) != purchase['count']:
         sg.module.warn(f'{SEND_IPS_ADD} answered {purchase["count"]} time(s) and named {len(bought)} IP(s):'
-                       f' {", ".join(bought) or "none"}; check the account with sendgrid_ip_info')
+                       f' {format_items(bought) or "none"}; check the account with sendgrid_ip_info')
     return bought, remaining - len(bought)
 
 

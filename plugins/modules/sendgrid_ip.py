@@ -237,7 +237,7 @@ def main() -> None:
             directory = SubuserDirectory(sg.api.list_subusers())
             unknown = directory.unknown(requested)
             if unknown:
-                findings.problems.append(f'subusers: unknown subuser(s) on this account: {", ".join(unknown)}')
+                findings.problems.append(t.cast(str, directory.unknown_problem(unknown)))
             id_by_name = {directory.name_of(subuser_id): subuser_id for subuser_id in sg.api.list_ip_subuser_ids(address)}
             current_subusers = set(id_by_name)
             desired_subusers = desired_members(current_subusers, set(requested) - set(unknown),

@@ -278,6 +278,10 @@ def create(sg: SendGridModule, username: str, email: str | None, ips: list[str] 
             raise redact(exc, params['password']) from None
         entry.update(id=answer.get('user_id'), email=answer.get('email') or email,
                      region=answer.get('region') or region)
+        if answer.get('username') != username:
+            # Never a silent answer: subuser_id and email are those of the answer.
+            sg.module.warn(f'POST /v3/subusers for {username!r} answered the subuser {answer.get("username")!r}'
+                           f' (id {answer.get("user_id")}); check it with sendgrid_subuser_info')
         if params['disabled']:
             try:
                 sg.api.set_subuser_disabled(username, True)

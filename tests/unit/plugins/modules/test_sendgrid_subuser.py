@@ -73,6 +73,15 @@ def test_create_checks_the_ips_then_posts_once():
         'ips': ['192.0.2.31']}}
 
 
+def test_an_answer_naming_another_subuser_is_a_warning():
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS, created(username='example_subuser'))
+    result = run(CREATE, transport)
+
+    assert result['changed'] is True and result['subuser'] == 'acme' and result['subuser_id'] == 1006
+    assert result.warnings == ["POST /v3/subusers for 'acme' answered the subuser 'example_subuser' (id 1006);"
+                               ' check it with sendgrid_subuser_info']
+
+
 def test_create_in_check_mode_reads_only():
     transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS)
     result = run(CREATE, transport, check_mode=True, diff=True)
