@@ -22,6 +22,20 @@ what the collection returns today. The examples the cases rely on:
     ``GET /v3/send_ips/pools/{poolid}/ips``: one IP, 127.0.0.1, for any pool.
 ``GET /v3/ips/warmup``
     0.0.0.0 since 1409616000; ``POST /v3/ips/warmup`` answers the same list whatever IP it starts.
+``GET /v3/subusers/reputations``
+    example_subuser 99, example_subuser2 95.2.
+``GET /v3/ips/remaining``
+    2 more IPs this month at 20 per IP; ``POST /v3/ips`` answers 1.2.3.4 and 1.2.3.5 (1 remaining),
+    ``POST /v3/send_ips/ips`` answers 127.0.0.1, whatever is asked.
+``POST /v3/subusers``
+    the subuser example_subuser (id 1234, example@example.com), whatever username is asked.
+``GET /v3/whitelabel/ips``
+    record 1 of 192.168.1.1 and record 2 of 192.168.1.2 (domain example.com, subdomain email, both valid);
+    ``POST /v3/whitelabel/ips`` answers record 1 of 192.168.1.1, whatever IP is asked (Prism 5.14.2 serves the
+    ``ReverseDns`` schema's own example there, not the response's example of record 123).
+``GET /v3/partners/accounts/{accountID}/ips``
+    174.0.2.1 (us) and 192.0.0.1 (eu), ``pages.last`` 192.0.0.1 for every offset; ``POST`` answers
+    192.168.1.1 and 192.168.1.2 (us).
 
 Each case says which part of the result is checked; ``writes`` is the exact set of write requests
 (operation path and body), ``reads`` the read operations the task must make (not an exact list:
@@ -44,9 +58,9 @@ IP_1 = {"ip": "192.168.1.1", "subusers": ["tim@sendgrid.net"], "pools": ["pool1"
 IP_2 = {"ip": "208.115.214.22", "subusers": [], "pools": [], "warmup": False, "start_date": 1409616000,
         "rdns": "o1.email.example.com", "whitelabeled": True}
 SUBUSER_1 = {"username": "example_subuser", "id": 1234, "email": "example@example.com", "disabled": False,
-             "region": None, "ips": []}
+             "region": None, "ips": [], "reputation": 99.0}
 SUBUSER_2 = {"username": "example_subuser2", "id": 1234, "email": "example2@example.com", "disabled": False,
-             "region": None, "ips": []}
+             "region": None, "ips": [], "reputation": 95.2}
 SEND_IP = {"ip": "127.0.0.1", "is_auto_warmup": True, "is_parent_assigned": True, "is_enabled": True,
            "is_leased": True}
 LAYOUT = {"pools": {"transactional_pool": ["192.168.1.1"]}, "subusers": {"example_subuser": ["208.115.214.22"]},
@@ -56,6 +70,20 @@ LAYOUT_CHANGES = {
     "pools": {"transactional_pool": {"created": False, "added": ["192.168.1.1"], "removed": []}},
     "warmup": {"started": ["208.115.214.22"], "stopped": []},
 }
+ACCOUNT_IPS = ["192.168.1.1", "208.115.214.22"]
+LEGACY_PURCHASE = {"count": 2, "ip_region": None, "price_per_ip": 20, "period": "month", "subusers": [],
+                   "is_auto_warmup": False, "is_parent_assigned": None, "endpoint": "POST /v3/ips"}
+RDNS_1 = {"record_id": 1, "ip": "192.168.1.1", "rdns": "o1.email.example.com", "domain": "example.com",
+          "subdomain": "email", "valid": True, "legacy": False, "last_validation_attempt_at": None,
+          "users": ["jane@example.com", "john@example.com"],
+          "a_record": {"host": "o1.email.example.com", "type": "A", "data": "192.168.1.1", "valid": True}}
+RDNS_2 = {"record_id": 2, "ip": "192.168.1.2", "rdns": "o2.email.example.com", "domain": "example.com",
+          "subdomain": "email", "valid": True, "legacy": False, "last_validation_attempt_at": None,
+          "users": ["jane@example2.com", "john@example.com"],
+          "a_record": {"host": "o2.email.example.com", "type": "A", "data": "192.168.1.2", "valid": True}}
+PARTNER = "sg-customer-1"
+PARTNER_IPS = {"account_id": PARTNER, "ips": ["174.0.2.1", "192.0.0.1"],
+               "ips_by_region": {"eu": ["192.0.0.1"], "us": ["174.0.2.1"]}}
 LAYOUT_WRITES = [
     ("POST /v3/send_ips/pools/12345/ips:batchAdd", {"ips": ["192.168.1.1"]}),
     ("POST /v3/send_ips/ips/208.115.214.22/subusers:batchAdd", {"subusers": ["1234"]}),
@@ -296,6 +324,113 @@ CASES: list[Case] = [
          {"pools": {"transactional_pool": ["127.0.0.1"]}, "subusers": {"nobody": ["192.168.1.1"]}},
          "every problem in one error, nothing written: 127.0.0.1 is not on the account, nobody is no subuser",
          status="failed", msg_has=("127.0.0.1", "nobody", "nothing was written"), writes=[]),
+    # ---- sendgrid_account_ips (issue 8: buying IPs; GET /v3/ips lists 2 IPs, 2 more may be bought at 20)
+    Case("account-ips-enough", "sendgrid_account_ips", {"count": 2},
+         "the account has 2 IPs (GET /v3/ips): nothing to buy, and the price is not even asked for", changed=False,
+         result={"ips": ACCOUNT_IPS, "count": 2, "bought": [], "purchase": None, "remaining": None}, writes=[],
+         reads=("GET /v3/ips",), no_reads=("GET /v3/ips/remaining",)),
+    Case("account-ips-buy-check", "sendgrid_account_ips", {"count": 4},
+         "check mode: 2 IPs missing, 2 remaining at 20 per IP a month: the purchase is shown, nothing bought"
+         " (check mode needs no allow_purchase)", check_mode=True, changed=True,
+         result={"ips": ACCOUNT_IPS, "count": 4, "bought": [], "purchase": LEGACY_PURCHASE, "remaining": 0},
+         writes=[], reads=("GET /v3/ips", "GET /v3/ips/remaining")),
+    Case("account-ips-buy-refused", "sendgrid_account_ips", {"count": 4},
+         "a purchase without allow_purchase fails before any write and says what it would cost",
+         status="failed", msg_has=("would buy 2 IPs", "20 per IP (month), 40 in all", "allow_purchase"), writes=[]),
+    Case("account-ips-buy", "sendgrid_account_ips", {"count": 4, "allow_purchase": True},
+         "POST /v3/ips for the 2 missing IPs: its answer's IPs (1.2.3.4, 1.2.3.5) and remaining_ips (1)",
+         changed=True, result={"ips": ["1.2.3.4", "1.2.3.5", *ACCOUNT_IPS], "count": 4,
+                               "bought": ["1.2.3.4", "1.2.3.5"], "purchase": LEGACY_PURCHASE, "remaining": 1},
+         writes=[("POST /v3/ips", {"count": 2})]),
+    Case("account-ips-buy-send-ips", "sendgrid_account_ips",
+         {"count": 3, "is_parent_assigned": True, "allow_purchase": True},
+         "is_parent_assigned asks for POST /v3/send_ips/ips (one call per IP, region us by default): it answers"
+         " 127.0.0.1; remaining is the quote's 2 less the one bought",
+         changed=True, result={"ips": ["127.0.0.1", *ACCOUNT_IPS], "count": 3, "bought": ["127.0.0.1"],
+                               "purchase.endpoint": "POST /v3/send_ips/ips", "purchase.ip_region": "us",
+                               "remaining": 1},
+         writes=[("POST /v3/send_ips/ips", {"is_auto_warmup": False, "is_parent_assigned": True, "region": "us",
+                                            "include_region": True})]),
+    Case("account-ips-region-unknown", "sendgrid_account_ips", {"count": 1, "ip_region": "us", "allow_purchase": True},
+         "ip_region=us: GET /v3/send_ips/ips gives no region for either IP of GET /v3/ips, so whether one more us IP"
+         " is needed cannot be known: refused, naming both, before any write (never a silent guess)",
+         status="failed", msg_has=("192.168.1.1", "208.115.214.22", "refusing to buy"), writes=[]),
+    # ---- sendgrid_subuser (issue 8: create, disable, add IPs, delete)
+    Case("subuser-create", "sendgrid_subuser",
+         {"subuser": "new-user", "email": "new@example.com", "password": "Prism-pass-1", "ips": ["192.168.1.1"]},
+         "GET /v3/subusers has no new-user: one POST with the IPs (192.168.1.1 is on the account; its region is"
+         " unknown: a warning, SendGrid decides). The answer names example_subuser (id 1234): the result takes its"
+         " id and email, and a warning says the answer names another subuser",
+         changed=True, result={"subuser": "new-user", "subuser_id": 1234, "email": "example@example.com",
+                               "disabled": False, "subuser_region": "global", "ips": ["192.168.1.1"],
+                               "added": ["192.168.1.1"]},
+         warnings_name=("192.168.1.1", "example_subuser"),
+         writes=[("POST /v3/subusers", {"username": "new-user", "email": "new@example.com", "password": "Prism-pass-1",
+                                        "ips": ["192.168.1.1"]})]),
+    Case("subuser-disable", "sendgrid_subuser", {"subuser": "example_subuser", "disabled": True},
+         "an existing, enabled subuser: one PATCH", changed=True,
+         result={"subuser": "example_subuser", "subuser_id": 1234, "disabled": True, "email": "example@example.com",
+                 "ips": None}, writes=[("PATCH /v3/subusers/example_subuser", {"disabled": True})]),
+    Case("subuser-add-ip", "sendgrid_subuser", {"subuser": "example_subuser2", "ips": ["192.168.1.1"]},
+         "GET /v3/ips gives example_subuser2 no IP: 192.168.1.1 is added with the additive per-IP call (id 1234)",
+         changed=True, result={"ips": ["192.168.1.1"], "added": ["192.168.1.1"]}, warnings_name=("192.168.1.1",),
+         writes=[("POST /v3/send_ips/ips/192.168.1.1/subusers:batchAdd", {"subusers": ["1234"]})]),
+    Case("subuser-delete-refused", "sendgrid_subuser", {"subuser": "example_subuser2", "state": "absent"},
+         "deleting for good needs allow_delete: refused, no write", status="failed", msg_has=("allow_delete",),
+         writes=[]),
+    Case("subuser-delete", "sendgrid_subuser", {"subuser": "example_subuser2", "state": "absent", "allow_delete": True},
+         "one DELETE", changed=True, result={"subuser": "example_subuser2", "subuser_id": None},
+         writes=[("DELETE /v3/subusers/example_subuser2", None)]),
+    # ---- sendgrid_reverse_dns_info and sendgrid_reverse_dns (issue 8)
+    Case("rdns-info-all", "sendgrid_reverse_dns_info", {},
+         "both records of GET /v3/whitelabel/ips, sorted by IP, with their users and A records", changed=False,
+         result={"records": [RDNS_1, RDNS_2]}, writes=[], reads=("GET /v3/whitelabel/ips",)),
+    Case("rdns-info-one", "sendgrid_reverse_dns_info", {"ip": "192.168.1.2", "valid": True},
+         "Prism ignores the ip prefix query and answers both records: the module keeps the exact match",
+         result={"records": [RDNS_2]}, writes=[]),
+    Case("rdns-noop", "sendgrid_reverse_dns", {"ip": "192.168.1.1", "domain": "example.com", "subdomain": "email"},
+         "record 1 already gives 192.168.1.1 this domain and subdomain: nothing to do", changed=False,
+         result={**RDNS_1, "validation": None}, writes=[]),
+    Case("rdns-other-domain", "sendgrid_reverse_dns", {"ip": "192.168.1.1", "domain": "example.org"},
+         "192.168.1.1 has a record for another domain: without force, an error naming it, no write",
+         status="failed", msg_has=("o1.email.example.com", "force"), writes=[]),
+    Case("rdns-create", "sendgrid_reverse_dns", {"ip": "208.115.214.22", "domain": "example.com", "subdomain": "mail"},
+         "no record for 208.115.214.22, which GET /v3/ips lists: one POST. The answer is record 1 of 192.168.1.1:"
+         " the result is that record, and a warning says it names another IP (never a silent answer)",
+         changed=True, result={**RDNS_1, "validation": None}, warnings_name=("208.115.214.22", "192.168.1.1"),
+         writes=[("POST /v3/whitelabel/ips", {"ip": "208.115.214.22", "domain": "example.com", "subdomain": "mail"})]),
+    Case("rdns-replace", "sendgrid_reverse_dns", {"ip": "192.168.1.1", "domain": "example.org", "force": True},
+         "force replaces record 1 (another domain): its DELETE, then the POST (answered with record 1 again)",
+         changed=True, result={"record_id": 1, "ip": "192.168.1.1"}, writes=[("DELETE /v3/whitelabel/ips/1", None),
+                                            ("POST /v3/whitelabel/ips", {"ip": "192.168.1.1", "domain": "example.org"})]),
+    Case("rdns-absent", "sendgrid_reverse_dns", {"ip": "192.168.1.2", "state": "absent"},
+         "the record of 192.168.1.2 (id 2) is deleted", changed=True,
+         result={"ip": "192.168.1.2", "record_id": None, "a_record": RDNS_2["a_record"]},
+         writes=[("DELETE /v3/whitelabel/ips/2", None)]),
+    # ---- sendgrid_partner_ips_info and sendgrid_partner_ips (issue 8; the listing's pages.last never changes)
+    Case("partner-info", "sendgrid_partner_ips_info", {"account_ids": [PARTNER]},
+         "both IPs of the customer account, each once, although every page answers the same example",
+         changed=False, writes=[], reads=("GET /v3/partners/accounts/{accountID}/ips",),
+         result={"ips": [{"account_id": PARTNER, "ip": "174.0.2.1", "region": "us"},
+                         {"account_id": PARTNER, "ip": "192.0.0.1", "region": "eu"}],
+                 "accounts": [{"account_id": PARTNER, "ips": ["174.0.2.1", "192.0.0.1"], "count": 2}]}),
+    Case("partner-enough", "sendgrid_partner_ips", {"account_id": PARTNER, "count": 1, "ip_region": "us"},
+         "one us IP (174.0.2.1) already: nothing to buy", changed=False,
+         result={**PARTNER_IPS, "added": [], "removed": [], "purchase": None}, writes=[]),
+    Case("partner-buy", "sendgrid_partner_ips",
+         {"account_id": PARTNER, "count": 3, "ip_region": "us", "allow_purchase": True},
+         "2 us IPs missing: one POST for 2; its answer's IPs are added to the result", changed=True,
+         result={"ips": ["174.0.2.1", "192.0.0.1", "192.168.1.1", "192.168.1.2"],
+                 "ips_by_region": {"eu": ["192.0.0.1"], "us": ["174.0.2.1", "192.168.1.1", "192.168.1.2"]},
+                 "added": ["192.168.1.1", "192.168.1.2"],
+                 "purchase": {"count": 2, "ip_region": "us", "price_per_ip": None, "period": None, "calls": 1,
+                              "endpoint": "POST /v3/partners/accounts/{accountID}/ips"}},
+         writes=[(f"POST /v3/partners/accounts/{PARTNER}/ips", {"count": 2, "region": "us"})]),
+    Case("partner-remove", "sendgrid_partner_ips",
+         {"account_id": PARTNER, "ips": ["192.0.0.1"], "ips_state": "absent", "allow_delete": True},
+         "one DELETE with the IP in its body", changed=True,
+         result={"ips": ["174.0.2.1"], "removed": ["192.0.0.1"], "ips_by_region": {"us": ["174.0.2.1"]}},
+         writes=[(f"DELETE /v3/partners/accounts/{PARTNER}/ips", {"ips": ["192.0.0.1"]})]),
     # ---- the ip_layout role (the last task: it is an include_role)
     Case("role-ip-layout", "role", {"subusers": {"example_subuser2": ["192.168.1.1"]}, "exclusive": True},
          "exclusive=true sets the subuser's exact IPs: one PUT", changed=True, task_name=ROLE_TASK,
@@ -307,9 +442,6 @@ CASES: list[Case] = [
 # Operations of the two documents that no case reaches, and why. The phase fails when an operation
 # is missing here and not reached, or listed here and reached (then this table is out of date).
 NOT_REACHED: dict[str, str] = {
-    "POST /v3/ips": "buying IPs: no module yet (issue 8)",
-    "POST /v3/send_ips/ips": "buying IPs: no module yet (issue 8)",
-    "GET /v3/ips/remaining": "the purchase guard of issue 8 (price per IP): no module yet",
     "GET /v3/ips/assigned": "_api.list_assigned_ips has no caller",
     "GET /v3/ips/{ip_address}": "_api.get_ip has no caller",
     "GET /v3/ips/warmup/{ip_address}": "sendgrid_ip_warmup reads the whole warmup list instead",
@@ -321,16 +453,8 @@ NOT_REACHED: dict[str, str] = {
     "POST /v3/ips/pools/{pool_name}/ips": "legacy pool API: the collection uses /v3/send_ips/pools/{id}/ips:batchAdd",
     "DELETE /v3/ips/pools/{pool_name}/ips/{ip}": "legacy pool API: the collection uses …/ips:batchDelete",
     "GET /v3/send_ips/pools/{poolid}": "sendgrid_ip_pool_info reads the pool listing and each pool's IP listing",
-    "POST /v3/subusers": "creating subusers: no module yet (issue 8, sendgrid_subuser)",
-    "PATCH /v3/subusers/{subuser_name}": "enabling/disabling subusers: no module yet (issue 8, sendgrid_subuser)",
-    "DELETE /v3/subusers/{subuser_name}": "deleting subusers: no module yet (issue 8, sendgrid_subuser)",
-    "GET /v3/subusers/reputations": "subuser reputations: not read yet (issue 8, sendgrid_subuser_info)",
-    "POST /v3/whitelabel/ips": "reverse DNS: no module yet (issue 8)",
-    "GET /v3/whitelabel/ips": "reverse DNS: no module yet (issue 8)",
-    "GET /v3/whitelabel/ips/{id}": "reverse DNS: no module yet (issue 8)",
-    "DELETE /v3/whitelabel/ips/{id}": "reverse DNS: no module yet (issue 8)",
-    "POST /v3/whitelabel/ips/{id}/validate": "reverse DNS: no module yet (issue 8)",
-    "GET /v3/partners/accounts/{accountID}/ips": "partner IP provisioning: no module yet (issue 8)",
-    "POST /v3/partners/accounts/{accountID}/ips": "partner IP provisioning: no module yet (issue 8)",
-    "DELETE /v3/partners/accounts/{accountID}/ips": "partner IP provisioning: no module yet (issue 8)",
+    "GET /v3/whitelabel/ips/{id}": "read only to confirm a reverse DNS delete whose answer was lost (Prism always"
+                                   " answers)",
+    "POST /v3/whitelabel/ips/{id}/validate": "sendgrid_reverse_dns validates only a record that is not valid, and"
+                                             " every record of the examples (listing and creation) is valid",
 }
