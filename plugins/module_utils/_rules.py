@@ -124,6 +124,12 @@ class Findings:
     def raise_problems(self, subject: str = 'the task') -> None:
         raise_problems(self.problems, subject)
 
+    def settle(self, warn: t.Callable[[str], None], subject: str = 'the task') -> None:
+        """Before the first write: one error naming every problem, or each warning passed to ``warn``."""
+        self.raise_problems(subject)
+        for warning in self.warnings:
+            warn(warning)
+
     # ---------------------------------------------------------------- the account's IPs
 
     def check_on_account(self, ips: t.Iterable[str], account_ips: t.Iterable[str], where: str = 'ips') -> None:

@@ -246,9 +246,7 @@ def main() -> None:
             removals = {name: id_by_name[name] for name in current_subusers - desired_subusers}
             findings.check_regions({name: {address} for name in additions}, directory.by_name, IPFacts([current]),
                                    where=lambda name: f'subusers: {name}')
-        findings.raise_problems()
-        for warning in findings.warnings:
-            sg.module.warn(warning)
+        findings.settle(sg.module.warn)
 
         writes = ([settings_write(address, settings)] if settings else []) \
             + (ip_subusers_writes(address, additions, add=True) if additions else []) \

@@ -232,9 +232,7 @@ def ensure(
         check_on_account(sg, unverified, facts, findings)
         findings.check_pool_members({final_name: desired - current}, facts, where=lambda _name: 'ips')
     findings.check_pool_size(len(desired), 'ips', subject=f'pool {final_name!r}')
-    findings.raise_problems()
-    for warning in findings.warnings:
-        sg.module.warn(warning)
+    findings.settle(sg.module.warn)
 
     added, removed = sort_ips(desired - current), sort_ips(current - desired)
     changed = pool is None or rename or bool(added or removed)

@@ -232,9 +232,7 @@ def check_ips(sg: SendGridModule, username: str, ips: list[str], account: dict[s
     if not findings.problems:
         findings.check_regions({username: set(ips)}, {username: {'region': subuser_region}}, IPFacts.read(sg.api),
                                where=lambda _name: 'ips')
-    findings.raise_problems()
-    for warning in findings.warnings:
-        sg.module.warn(warning)
+    findings.settle(sg.module.warn)
 
 
 def redact(exc: SendGridError, secret: str) -> SendGridError:

@@ -209,9 +209,7 @@ def main() -> None:
                 # A subuser sends only from IPs of its region: checked before the write, not left to the API.
                 findings.check_regions({username: desired - current}, directory.by_name, IPFacts.read(sg.api),
                                        where=lambda name: 'ips')
-        findings.raise_problems()
-        for warning in findings.warnings:
-            sg.module.warn(warning)
+        findings.settle(sg.module.warn)
 
         # PUT for an exact list; otherwise the batch calls, which keep concurrent changes (the PUT of the whole
         # list where no host serves them).
