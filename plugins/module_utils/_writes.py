@@ -127,6 +127,7 @@ def subuser_membership_writes(api: SendGridAPI, username: str, subuser_id: t.Any
     return ([write for ip in added for write in ip_subusers_writes(ip, member, add=True)]
             + [write for ip in removed for write in ip_subusers_writes(ip, member, add=False)])
 
+
 def create_pool_write(name: str, ips: t.Iterable[str]) -> Write:
     ips = sort_ips(ips)
     label = f'create pool {name}' + (f' with {format_items(ips)}' if ips else '')

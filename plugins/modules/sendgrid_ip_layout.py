@@ -102,10 +102,11 @@ options:
     default: 4
 notes:
   - Run it in check mode first (C(--check --diff)) to see the full plan; check mode makes the same reads and no write.
-  - The per-IP batch calls are served only by C(https://api.sendgrid.com). With O(region=eu) (or an O(api_url) that is
-    the EU host) O(exclusive=false) writes one C(PUT /v3/subusers/{name}/ips) of the subuser's current and declared
-    IPs instead, which gives the same result but does not keep an IP another run adds to the same subuser at the
-    same moment.
+  - The per-IP batch calls are served only by C(https://api.sendgrid.com); with O(region=eu) they go there. With
+    O(region=eu) and O(api_url) (O(api_url) is taken as the EU host, and no host is known for them)
+    O(exclusive=false) writes one C(PUT /v3/subusers/{name}/ips) of the subuser's current and declared IPs instead,
+    which gives the same result but is not safe against concurrent changes (an IP another run adds to the same
+    subuser at the same moment is lost).
   - The API key needs the C(ips.read), C(subusers.read), C(subusers.update) (subuser IPs), C(ips.pools.*) and
     C(ips.warmup.*) scopes for the parts the layout names.
   - An action plugin of the same name runs first on the controller, where the names still have the types YAML gave

@@ -67,7 +67,7 @@ notes:
   - The batch calls are served only by C(https://api.sendgrid.com); with O(region=eu) they go there. With
     O(region=eu) and O(api_url) (O(api_url) is taken as the EU host, and no host is known for them) the module makes
     the one C(PUT /v3/subusers/{name}/ips) of the whole list instead. That gives the same result, but is not safe
-    against concurrent changes: an IP another run adds to or removes from the same subuser between this task's read
+    against concurrent changes; an IP another run adds to or removes from the same subuser between this task's read
     and its write is undone.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info

@@ -193,8 +193,8 @@ def api_for(fake, **kwargs):
 
 
 # Each offset list comes back short and is confirmed by one more read (the server may cap the limit asked).
-ALL_READS = [('GET', '/v3/ips')] * 2 + [('GET', '/v3/subusers')] * 2 + [('GET', '/v3/send_ips/pools'),
-                                                                       ('GET', '/v3/send_ips/ips')]
+ALL_READS = [('GET', '/v3/ips')] * 2 + [('GET', '/v3/subusers')] * 2 + [('GET', '/v3/send_ips/pools')] \
+    + [('GET', '/v3/send_ips/ips')]
 IPS_READ = [('GET', '/v3/ips')] * 2
 
 
