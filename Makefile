@@ -69,6 +69,7 @@ help:
 	@echo 'make emulator-test  pytest tests/emulator'
 	@echo 'make contract       pytest tests/contract'
 	@echo 'make faults         pytest tests/faults (playbooks against the emulator with injected faults)'
+	@echo 'make prism          pytest tests/prism (every module, the lookup and the role against Prism serving the OpenAPI documents)'
 	@echo 'make package        checks of the built collection, each also a target of its own (offline but PyPI, no Docker):'
 	@echo '  package-docs        antsibull-docs lint-collection-docs (plugin docs, extra docs, collection refs)'
 	@echo '  package-ee          ansible-builder create for meta/execution-environment.yml, EE introspection finds requests'
