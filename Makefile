@@ -38,7 +38,7 @@ UNITS_ARGS ?=
 INTEGRATION_ARGS ?=#               e.g. a target name
 EMULATOR_SEED ?=#                  seed JSON for the emulator (default: its own, tests/emulator/seeds/demo.json)
 DEMO_PLAYBOOK ?= docs/examples/demo.yml
-TEST_PHASES ?= sanity units emulator-test contract faults integration package
+TEST_PHASES ?= sanity units emulator-test contract faults prism integration package
 PACKAGE_STEPS ?= docs ee importer lint examples#  the package-STEP targets `make package` runs
 
 # ---- derived paths ----------------------------------------------------------------------------
@@ -85,6 +85,7 @@ help:
 	@echo 'make emulator-test  pytest tests/emulator'
 	@echo 'make contract       pytest tests/contract'
 	@echo 'make faults         pytest tests/faults (playbooks against the emulator with injected faults)'
+	@echo 'make prism          pytest tests/prism (every module, the lookup and the role against Prism serving the OpenAPI documents)'
 	@echo 'make package        checks of the built collection, each also a target of its own (offline but PyPI, no Docker):'
 	@echo '  package-tarball     the tarball holds no test output, cache, venv or VCS dir (also one built from a dirty tree)'
 	@echo '  package-site        make docs, then the site in headless chromium: index, plugin pages, internal links, screenshot'
@@ -201,6 +202,19 @@ contract: venv
 # Real ansible-playbook runs against the emulator with injected faults (rate limits, 5xx),
 # using the staged collection.
 faults: $(addprefix faults-,$(FULL_SERIES))
+
+# ---- prism: the collection against a server nobody here wrote ----------------------------------
+# Prism (Stoplight's OpenAPI mock server, pinned by tests/prism/package-lock.json, installed with npm ci into the
+# build dir) serves ../shared/sendgrid-openapi/ip-endpoints.json and ip-lifecycle-endpoints.json, one process each
+# behind a recording front; every module, the lookup and the role run against it as real playbooks with the staged
+# collection. Every request Prism rejects fails the phase. Logs and report: $(BUILD_DIR)/logs/prism/.
+.PHONY: prism
+prism: venv $(STAGE)
+	$(call section,'pytest tests/prism: the collection against Prism serving the OpenAPI documents')
+	@prism_cli=$$($(ROOT)/tests/prism/install_prism.sh '$(ROOT)/tests/prism' '$(BUILD_DIR)/prism-npm') \
+	  && mkdir -p '$(LOG_DIR)/prism' && cd '$(ROOT)' \
+	  && (set -x; PRISM_CLI="$$prism_cli" PRISM_LOG_DIR='$(LOG_DIR)/prism' \
+	        SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/prism)
 
 # ---- packaging and demo -----------------------------------------------------------------------
 build: venv $(STAGE)

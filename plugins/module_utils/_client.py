@@ -551,13 +551,16 @@ class SendGridClient:
         The partner IP provisioning list works this way: the next page starts after ``pages.last`` (or, when
         a page does not give it, after ``marker_of(its last item)``). ``items`` checks the shape of
         ``result``. A page shorter than ``page_size`` is not taken as the last one (the server may cap the
-        limit lower): the list ends on an empty page. A marker that comes back a second time is an error,
-        as the listing would never end.
+        limit lower): the list ends on an empty page. As with ``iter_offset_pages``, a server that answers
+        the page after a short first page with that same page ignores ``offset`` and holds no more: the list
+        ends there. Any other marker that comes back a second time is an error, as the listing would never end.
         """
         shape = expect or Shape.object('result')
         item_shape = items or Shape.list_of()
         marker: t.Any = None
         seen: set[str] = set()
+        previous: list[t.Any] | None = None
+        first_short = False   # the first page held fewer items than asked: the next one confirms the end
         while True:
             params = {**(query or {}), 'limit': page_size}
             if marker is not None:
@@ -569,9 +572,13 @@ class SendGridClient:
             problem = item_shape.problem(result) or (f'pages: {pages_problem}' if pages_problem else None)
             if problem:
                 raise SendGridUnexpectedResponseError('GET', path, status, problem)
+            if result and result == previous and first_short and len(seen) == 1:
+                return
             yield from result
             if not result:
                 return
+            first_short = previous is None and len(result) < page_size
+            previous = result
             marker = pages.get('last')
             if marker in (None, '') and marker_of is not None:
                 marker = marker_of(result[-1])

@@ -28,7 +28,8 @@ def shorten(text: t.Any, limit: int = MAX_ITEM_CHARS) -> str:
 def format_items(items: t.Iterable[t.Any], limit: int = MAX_LISTED_ITEMS, separator: str = ', ') -> str:
     """List items in a message: the first ``limit`` (each shortened), then how many more there are.
 
-    ``format_items(['a', 'b'])`` is ``'a, b'``; with 25 items it names 20 and ends in ``' and 5 more'``.
+    ``format_items(['a', 'b'])`` is ``'a, b'``; with 25 items it names 20 and ends in ``' and 5 more'``
+    (``'; and 5 more'`` with ``separator='; '``, whose items may be sentences).
     Use it wherever a message names user or API data, so that an error stays a few kB whatever the input.
     """
     shown: list[str] = []
@@ -39,7 +40,7 @@ def format_items(items: t.Iterable[t.Any], limit: int = MAX_LISTED_ITEMS, separa
         else:
             rest += 1
     text = separator.join(shown)
-    return f'{text} and {rest} more' if rest else text
+    return f'{text}{" " if separator == ", " else separator}and {rest} more' if rest else text
 
 
 class SendGridError(Exception):
@@ -107,12 +108,10 @@ class SendGridAPIError(SendGridError):
         # Set by the client when this error came on a retry after an attempt whose outcome is unknown
         # (a 5xx or a connection lost once the request was sent): the first attempt may have been applied.
         self.after_unknown_outcome = False
-        text = format_items((_format_error_item(item) for item in errors), separator='; ') \
-            or 'no error message in the response'
-        if sent:
-            message = f'SendGrid {self.kind}: {method} {path} returned HTTP {status}: {text}'
-        else:
-            message = f'SendGrid {self.kind}: {method} {path} was not sent'
+        text = format_error_items(errors) or 'no error message in the response'
+        # What happened, without the kind of error: "GET /v3/ips returned HTTP 404: resource not found".
+        self.summary = f'{method} {path} returned HTTP {status}: {text}' if sent else f'{method} {path} was not sent'
+        message = f'SendGrid {self.kind}: {self.summary}'
         if detail:
             message += f' ({detail})'
         super().__init__(message)
@@ -180,12 +179,18 @@ def _shorten_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
     return {key: shorten(value, 500) if isinstance(value, str) else value for key, value in item.items()}
 
 
-def _format_error_item(item: dict[str, t.Any]) -> str:
+def format_error_item(item: t.Mapping[str, t.Any]) -> str:
+    """One ``{field, message}`` item of an API error as text: ``field: message`` (or the message alone)."""
     message = str(item.get('message') or '').strip() or 'error'
     field = item.get('field')
     if field and field != 'error':
         return f'{field}: {message}'
     return message
+
+
+def format_error_items(items: t.Iterable[t.Mapping[str, t.Any]]) -> str:
+    """The API's error items as one text, ``; ``-separated, at most ``MAX_LISTED_ITEMS`` of them (see ``format_items``)."""
+    return format_items((format_error_item(item) for item in items), separator='; ')
 
 
 def decode_error_body(body: t.Any, text: str = '') -> list[dict[str, t.Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
-from ._errors import SendGridInputError
+from ._errors import SendGridInputError, format_items
 
 STATUSES = ('all', 'free', 'taken', 'available')
 # A subuser sends only from IPs of its own region: a global subuser from us IPs, an eu subuser from eu IPs.
@@ -20,6 +20,18 @@ IP_REGION_OF_SUBUSER_REGION = {'global': 'us', 'eu': 'eu'}
 MAX_POOLS = 100              # pools per account
 MAX_POOL_IPS = 100           # IPs per pool
 POOL_NAME_MIN, POOL_NAME_MAX = 2, 64
+
+
+def unknown_pool_message(option: str, name: str, pools: t.Iterable[str]) -> str:
+    """The error for a filter or option that names a pool the account does not have (names are case-sensitive)."""
+    pools = sorted(pools)
+    return (f'{option}: no IP pool named {name!r} on this account'
+            + (f' (its pools: {format_items(pools)})' if pools else ' (it has no pool)'))
+
+
+def subuser_ip_region(subuser: t.Mapping[str, t.Any]) -> str:
+    """The region of the IPs a subuser (a ``GET /v3/subusers`` entry) may send from: ``us`` or ``eu``."""
+    return IP_REGION_OF_SUBUSER_REGION.get(subuser.get('region') or 'global', 'us')
 
 
 def normalize_ip(value: t.Any, ipv4_only: bool = False) -> str:
@@ -46,7 +58,7 @@ def normalize_ips(values: t.Iterable[t.Any], option: str = 'ips', ipv4_only: boo
         except ValueError as exc:
             bad.append(str(exc))
     if bad:
-        raise SendGridInputError(f'{option}: ' + '; '.join(bad))
+        raise SendGridInputError(f'{option}: ' + format_items(bad, separator='; '))
     return sort_ips(good)
 
 
@@ -135,10 +147,15 @@ class SubuserDirectory:
     def unknown(self, usernames: t.Iterable[str]) -> list[str]:
         return sorted({name for name in usernames if name not in self.by_name})
 
-    def require(self, usernames: t.Iterable[str], option: str = 'subusers') -> None:
+    def unknown_problem(self, usernames: t.Iterable[str], option: str = 'subusers') -> str | None:
+        """The problem naming the usernames the account does not have, or ``None``."""
         missing = self.unknown(usernames)
-        if missing:
-            raise SendGridInputError(f'{option}: unknown subuser(s) on this account: {", ".join(missing)}')
+        return f'{option}: unknown subuser(s) on this account: {format_items(missing)}' if missing else None
+
+    def require(self, usernames: t.Iterable[str], option: str = 'subusers') -> None:
+        problem = self.unknown_problem(usernames, option)
+        if problem:
+            raise SendGridInputError(problem)
 
     def id_of(self, username: str) -> str:
         return str(self.by_name[username]['id'])

@@ -2,12 +2,15 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Names given by the user (subusers, pools, account ids): one rule for every module.
+"""Names given by the user (subusers, pools, account ids): one rule for every module, the lookup and the layout.
 
 This is a private module_utils file: its API may change at any time.
 
-Leading and trailing whitespace is stripped; a name that is empty after stripping is an error
-that names the option. Nothing else is changed, so a name is shown as the user wrote it.
+A name that is empty or only whitespace is an error that names the option. Subuser usernames and
+account ids are stripped of leading and trailing whitespace (SendGrid allows none in them), nothing
+else is changed. Pool names are kept exactly as given (``strip=False``): a pool name may hold spaces,
+and SendGrid refuses one that starts with a space (``_ips.pool_name_problems``), so a stray space is
+reported rather than silently dropped.
 """
 
 from __future__ import annotations
@@ -17,17 +20,22 @@ import typing as t
 from ._errors import SendGridInputError
 
 
-def clean_name(value: t.Any, option: str) -> str:
-    """``value`` without surrounding whitespace; ``SendGridInputError`` naming ``option`` when that is empty."""
-    text = '' if value is None else str(value).strip()
-    if not text:
+def _text(value: t.Any) -> str:
+    return '' if value is None else str(value)
+
+
+def clean_name(value: t.Any, option: str, strip: bool = True) -> str:
+    """``value`` (without surrounding whitespace unless ``strip=False``); ``SendGridInputError`` naming
+    ``option`` when it is empty or only whitespace."""
+    text = _text(value)
+    if not text.strip():
         raise SendGridInputError(f'{option}: must not be empty')
-    return text
+    return text.strip() if strip else text
 
 
-def clean_names(values: t.Iterable[t.Any], option: str) -> list[str]:
+def clean_names(values: t.Iterable[t.Any], option: str, strip: bool = True) -> list[str]:
     """Each name cleaned as ``clean_name`` does, duplicates dropped, sorted."""
-    names = {'' if value is None else str(value).strip() for value in values}
-    if '' in names:
+    texts = [_text(value) for value in values]
+    if any(not text.strip() for text in texts):
         raise SendGridInputError(f'{option}: a name must not be empty')
-    return sorted(names)
+    return sorted({text.strip() if strip else text for text in texts})

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ._errors import SendGridError, SendGridInputError
+from ._errors import SendGridError, SendGridInputError, format_items
 from ._ips import sort_ips
 
 
@@ -35,7 +35,7 @@ def describe_purchase(purchase: t.Mapping[str, t.Any]) -> str:
         period = f' ({purchase["period"]})' if purchase.get('period') else ''
         text += f' at {price:g} per IP{period}, {price * count:g} in all'
     if purchase.get('subusers'):
-        text += ' for the subuser(s) ' + ', '.join(purchase['subusers'])
+        text += ' for the subuser(s) ' + format_items(purchase['subusers'])
     return text
 
 
@@ -56,7 +56,7 @@ class PartialPurchaseError(SendGridError):
         message = cause.message
         if self.bought:
             message += (f'. Bought before this error: {len(self.bought)} of {wanted} IP(s),'
-                        f' {", ".join(self.bought)}; they are on the account now')
+                        f' {format_items(self.bought)}; they are on the account now')
         else:
             message += f'. No IP was bought before this error (0 of {wanted})'
         message += '; run the task again to buy only what is still missing'
@@ -86,7 +86,7 @@ def check_unknown_regions(
     """IPs whose region the listing does not give never count: refuse a purchase they could change, else warn."""
     if not unknown:
         return
-    names = ', '.join(sort_ips(unknown))
+    names = format_items(sort_ips(unknown))
     if missing:
         raise SendGridInputError(
             f'cannot tell the region of {names}: {listing} gives none, so whether to buy {missing} IP(s) in'

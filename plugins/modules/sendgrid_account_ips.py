@@ -227,15 +227,11 @@ remaining:
 import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IPS, ADD_SEND_IP, SendGridAPI
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
-    IP_REGION_OF_SUBUSER_REGION,
-    SubuserDirectory,
-    classify,
-    sort_ips,
-)
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, classify, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
 from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import (
     buy_in_steps,
     check_unknown_regions,
@@ -304,27 +300,18 @@ class Snapshot:
 
 
 def check_subusers_can_take(snapshot: Snapshot, params: t.Mapping[str, t.Any], subusers: list[str]) -> None:
-    """The rules SendGrid applies to the subusers of a new IP, checked from the snapshot before buying."""
+    """The rules SendGrid applies to the subusers of a new IP (``_rules``), checked from the snapshot before buying;
+    one error names every problem."""
     if not subusers or snapshot.directory is None:
         return
-    target = params['ip_region'] or 'us'
-    wrong = sorted(name for name in subusers
-                   if IP_REGION_OF_SUBUSER_REGION.get(snapshot.directory.by_name[name].get('region') or 'global') != target)
-    if wrong:
-        where = f'ip_region={params["ip_region"]}' if params['ip_region'] else f'{LEGACY_ADD} (without ip_region)'
-        raise SendGridInputError(
-            f'subusers: a global subuser sends from us IPs and an eu subuser from eu IPs; the IPs bought by {where}'
-            f' are {target} IPs, which these subusers cannot use: {", ".join(wrong)}')
+    findings = Findings()
+    where = f'ip_region={params["ip_region"]}' if params['ip_region'] else f'{LEGACY_ADD} (without ip_region)'
+    findings.check_new_ips_region({name: snapshot.directory.by_name[name] for name in subusers},
+                                  params['ip_region'] or 'us', f'the IPs bought by {where}')
     if params['is_auto_warmup']:
-        settings = snapshot.send_ips or {}
-        stuck = sorted(name for name in subusers if not any(
-            name in (record.get('subusers') or ()) and not record.get('warmup')
-            and not (settings.get(address) or {}).get('is_auto_warmup')
-            for address, record in snapshot.records.items()))
-        if stuck:
-            raise SendGridInputError(
-                'is_auto_warmup: SendGrid puts a new IP in automatic warmup only for subusers that have at least one'
-                f' IP that is not warming up; these have none: {", ".join(stuck)}')
+        findings.check_auto_warmup_subusers(subusers, snapshot.records.values(),
+                                            IPFacts((snapshot.send_ips or {}).values()))
+    findings.raise_problems()
 
 
 def plan_purchase(
@@ -365,7 +352,7 @@ def buy(sg: SendGridModule, snapshot: Snapshot, purchase: dict[str, t.Any], rema
         if len(bought) != purchase['count']:
             sg.module.warn(
                 f'{LEGACY_ADD} was asked for {purchase["count"]} IP(s) and its answer names {len(bought)}:'
-                f' {", ".join(bought) or "none"}; check the account with sendgrid_ip_info')
+                f' {format_items(bought) or "none"}; check the account with sendgrid_ip_info')
         after = answer.get('remaining_ips')
         return bought, after if isinstance(after, int) else remaining - len(bought)
 
@@ -380,7 +367,7 @@ def buy(sg: SendGridModule, snapshot: Snapshot, purchase: dict[str, t.Any], rema
     bought = buy_in_steps([1] * purchase['count'], buy_one)
     if len(bought) != purchase['count']:
         sg.module.warn(f'{SEND_IPS_ADD} answered {purchase["count"]} time(s) and named {len(bought)} IP(s):'
-                       f' {", ".join(bought) or "none"}; check the account with sendgrid_ip_info')
+                       f' {format_items(bought) or "none"}; check the account with sendgrid_ip_info')
     return bought, remaining - len(bought)
 
 

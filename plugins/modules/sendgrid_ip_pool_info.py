@@ -13,6 +13,8 @@ description:
   - Lists every IP pool of the account, or the one named O(name), each with the full list of its IPs.
   - Reads C(GET /v3/send_ips/pools) (all pages) and, for each pool that has IPs, every page of
     C(GET /v3/send_ips/pools/{id}/ips); the API's C(ips_preview) (at most 10 IPs) is never used as the IP list.
+  - When the pool listing's C(total_ip_count) of a pool differs from the number of IPs its IP listing gives, the
+    task warns and names each such pool; RV(pools[].ips) and RV(pools[].ip_count) are those of the IP listing.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -23,7 +25,8 @@ options:
   name:
     description:
       - Only the pool with this name (case-sensitive).
-      - If no pool has this name, RV(pools) is an empty list; the task does not fail.
+      - If no pool has this name, the task fails and names the account's pools (a misspelt name is not taken for
+        an empty answer).
     type: str
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_pool
@@ -42,11 +45,6 @@ EXAMPLES = r"""
     name: transactional
   register: transactional
 
-- name: Fail if the pool does not exist
-  ansible.builtin.assert:
-    that: transactional.pools | length == 1
-    fail_msg: the pool transactional does not exist
-
 - name: Show the IPs of the pool
   ansible.builtin.debug:
     msg: "{{ transactional.pools[0].ips }}"
@@ -55,7 +53,7 @@ EXAMPLES = r"""
 RETURN = r"""
 pools:
   description:
-    - The pools, sorted by name. With O(name), the one pool of that name, or an empty list if there is none.
+    - The pools, sorted by name. With O(name), the one pool of that name.
   returned: success
   type: list
   elements: dict
@@ -74,14 +72,18 @@ pools:
       elements: str
       sample: [192.0.2.10, 192.0.2.11]
     ip_count:
-      description: How many IPs the pool holds (the length of RV(pools[].ips)).
+      description:
+        - How many IPs the pool holds (the length of RV(pools[].ips)).
+        - A warning names the pools for which C(GET /v3/send_ips/pools) gives another C(total_ip_count).
       type: int
       sample: 2
   sample: [{"name": "transactional", "id": "12345", "ips": ["192.0.2.10", "192.0.2.11"], "ip_count": 2}]
 """
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips, unknown_pool_message
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
 
 
 def main() -> None:
@@ -91,13 +93,26 @@ def main() -> None:
         },
         supports_check_mode=True,
     ) as sg:
-        name = sg.params['name']
-        pools = [pool for pool in sg.api.list_pools() if name is None or pool['name'] == name]
+        name = clean_name(sg.params['name'], 'name', strip=False) if sg.params['name'] is not None else None
+        every_pool = sg.api.list_pools()
+        pools = [pool for pool in every_pool if name is None or pool['name'] == name]
+        if name is not None and not pools:
+            raise SendGridInputError(unknown_pool_message('name', name, (pool['name'] for pool in every_pool)))
         result = []
+        disagree = []
         for pool in sorted(pools, key=lambda entry: entry['name']):
             # A pool the listing reports as empty needs no IP listing.
             ips = sort_ips(sg.api.list_pool_ips(pool['id'])) if pool.get('total_ip_count') != 0 else []
             result.append({'name': pool['name'], 'id': pool['id'], 'ips': ips, 'ip_count': len(ips)})
+            counted = pool.get('total_ip_count')
+            if isinstance(counted, int) and not isinstance(counted, bool) and counted != len(ips):
+                disagree.append(f'{pool["name"]} (total_ip_count {counted}, {len(ips)} listed)')
+        if disagree:
+            # Never a silent answer: which of the two is right cannot be known from here.
+            sg.module.warn(
+                f'GET /v3/send_ips/pools and GET /v3/send_ips/pools/{{id}}/ips disagree on how many IPs'
+                f' {len(disagree)} pool(s) hold: {format_items(disagree)}; ips and ip_count are what the IP'
+                ' listing gives (every page)')
         sg.exit_json(changed=False, pools=result)
 
 

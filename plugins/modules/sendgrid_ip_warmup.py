@@ -13,7 +13,8 @@ description:
   - Puts one IP of the account into warmup mode (C(POST /v3/ips/warmup)) or takes it out (C(DELETE /v3/ips/warmup/{ip})).
   - Reads the list of IPs in warmup (C(GET /v3/ips/warmup)) first and writes only when the IP is not yet in the
     requested state.
-  - An IP that is not on the account fails the task without any write.
+  - An IP that is not on the account fails the task without any write. C(GET /v3/ips) decides; an IP the IP Address
+    Management API does not know (C(GET /v3/send_ips/ips/{ip})) is looked up there before it is called unknown.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -89,6 +90,7 @@ import typing as t
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import normalize_ip
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import on_account
 
 WARMUP_STATES = ('started', 'stopped')
 
@@ -120,7 +122,8 @@ def main() -> None:
 
         entry = find_entry(sg.api.list_warmup(), address)
         warming = entry is not None
-        if not warming and sg.api.find_send_ip(address) is None:
+        # GET /v3/ips decides which IPs exist; the IP Address Management API is asked first (one IP, one read).
+        if not warming and sg.api.find_send_ip(address) is None and not on_account(sg.api, address):
             raise SendGridInputError(f'ip: {address} is not on this SendGrid account')
         start_date = entry.get('start_date') if entry is not None else None
 

@@ -183,7 +183,7 @@ purchase:
 import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import PARTNER_IPS_PER_CALL, chunked
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import MEMBERSHIP_STATES, normalize_ips, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
@@ -210,7 +210,7 @@ def plan_removal(params: t.Mapping[str, t.Any], requested: list[str], current: s
         absent = sort_ips(set(requested) - current)
         if absent:
             raise SendGridInputError(
-                f'ips: not on account {account_id}: {", ".join(absent)}; the partner API cannot add a chosen address'
+                f'ips: not on account {account_id}: {format_items(absent)}; the partner API cannot add a chosen address'
                 ' (use count and ip_region to add IPs)')
     if state == 'absent':
         return sort_ips(current & set(requested))
@@ -265,14 +265,14 @@ def main() -> None:
                         .get('ips') or ()])
                     if len(added) != missing:
                         sg.module.warn(f'{ENDPOINT} was asked for {missing} IP(s) and its answers name {len(added)}:'
-                                       f' {", ".join(added) or "none"}; check with sendgrid_partner_ips_info')
+                                       f' {format_items(added) or "none"}; check with sendgrid_partner_ips_info')
                     regions.update({address: params['ip_region'] for address in added})
         else:
             removed = plan_removal(params, requested, current, account_id)
             if removed and not sg.check_mode:
                 if not params['allow_delete']:
                     raise SendGridInputError(
-                        f'this task would remove {len(removed)} IP(s) from account {account_id}: {", ".join(removed)};'
+                        f'this task would remove {len(removed)} IP(s) from account {account_id}: {format_items(removed)};'
                         ' a removed IP cannot be added back by its address; set allow_delete: true to accept that')
                 done: list[str] = []
                 try:
@@ -280,7 +280,7 @@ def main() -> None:
                         sg.api.remove_partner_account_ips(account_id, chunk)
                         done.extend(chunk)
                 except SendGridError as exc:
-                    exc.message += (f'. Removed before this error: {", ".join(done)}' if done
+                    exc.message += (f'. Removed before this error: {format_items(done)}' if done
                                     else '. No IP was removed before this error')
                     raise
 

@@ -240,6 +240,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._reverse_dns impo
     record_view,
     records_of_ip,
 )
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import on_account
 
 EMPTY_RECORD = {'record_id': None, 'rdns': None, 'domain': None, 'subdomain': None, 'valid': False,
                 'legacy': False, 'users': []}
@@ -281,7 +282,7 @@ def ensure_present(
     others = [record for record in records if record is not keep]
     if not params['force']:
         refuse_other_records(address, others, 'replace')
-    if keep is None and not any(entry.get('ip') == address for entry in sg.api.list_ips(ip=address)):
+    if keep is None and not on_account(sg.api, address):
         raise SendGridInputError(f'ip: {address} is not on this SendGrid account')
 
     before = record_view(records[0]) if records else None
@@ -297,6 +298,10 @@ def ensure_present(
             if keep is None:
                 view = record_view(sg.api.create_reverse_dns(address, domain, subdomain))
                 applied.append(f'created record {view["rdns"]} (id {view["record_id"]})')
+                if view['ip'] != address:
+                    # Never a silent answer: the result shows the record as SendGrid describes it.
+                    sg.module.warn(f'POST /v3/whitelabel/ips for {address} answered a record of the IP {view["ip"]}'
+                                   f' (id {view["record_id"]}); check it with sendgrid_reverse_dns_info')
             if params['validate'] and not view['valid'] and view['record_id'] is not None:
                 validation = validate(sg, view)
                 changed = changed or view['valid']

@@ -96,9 +96,11 @@ notes:
   - Creating a subuser cannot be repeated safely, so the client never retries it. If SendGrid answers with a
     server error, or the connection fails after the request was sent, the subuser may or may not exist; the task
     fails and says so, and running it again converges (the subuser is found by its username).
-  - Adding IPs to an existing subuser uses calls served only by the global API (C(https://api.sendgrid.com));
-    with O(region=eu) they go there, and with O(region=eu) and O(api_url) (no global host known) such a task
-    fails before any write.
+  - IPs are added to an existing subuser with one C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) per IP, which keeps
+    an IP another run gives the subuser at the same time. Only the global API (C(https://api.sendgrid.com)) serves
+    that call; with O(region=eu) it goes there. With O(region=eu) and O(api_url) (no global host known) the module
+    makes the one C(PUT /v3/subusers/{name}/ips) of the subuser's current and new IPs instead, which gives the same
+    result but is not safe against concurrent changes of the same subuser.
   - If a write fails after an earlier write of the same task succeeded, the error says what was already applied.
 seealso:
   - module: mailops.sendgrid.sendgrid_subuser_info
@@ -185,11 +187,17 @@ added:
 import re
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._api import ADD_IP_SUBUSERS
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import UPDATE_SUBUSER
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import IP_REGION_OF_SUBUSER_REGION, normalize_ips, sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import normalize_ips, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
+    Write,
+    run_in_order,
+    subuser_membership_writes,
+)
 
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s.]+$')
 PRESENT_ONLY = ('email', 'password', 'subuser_region', 'ips', 'disabled')
@@ -215,20 +223,16 @@ def check_options(params: t.Mapping[str, t.Any]) -> tuple[str, str | None, list[
     return username, email, ips
 
 
-def check_ips(
-    sg: SendGridModule, ips: list[str], account: dict[str, dict[str, t.Any]], subuser_region: str,
-) -> None:
-    """Every IP on the account and in the subuser's region (as far as GET /v3/send_ips/ips tells)."""
-    unknown = sort_ips(set(ips) - set(account))
-    if unknown:
-        raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
-    wanted = IP_REGION_OF_SUBUSER_REGION.get(subuser_region, 'us')
-    regions = {entry['ip']: entry.get('region') for entry in sg.api.list_send_ips()}
-    wrong = sort_ips(ip for ip in ips if regions.get(ip) not in (None, wanted))
-    if wrong:
-        raise SendGridInputError(
-            f'ips: a {subuser_region} subuser sends only from {wanted} IPs; these are not: '
-            + ', '.join(f'{ip} ({regions[ip]})' for ip in wrong))
+def check_ips(sg: SendGridModule, username: str, ips: list[str], account: dict[str, dict[str, t.Any]],
+              subuser_region: str) -> None:
+    """The rules of _rules for the IPs a subuser gains: on the account, and of the subuser's region (as far as
+    GET /v3/send_ips/ips tells: an IP it gives no region for is named in a warning, and SendGrid decides)."""
+    findings = Findings()
+    findings.check_on_account(ips, account)
+    if not findings.problems:
+        findings.check_regions({username: set(ips)}, {username: {'region': subuser_region}}, IPFacts.read(sg.api),
+                               where=lambda _name: 'ips')
+    findings.settle(sg.module.warn)
 
 
 def redact(exc: SendGridError, secret: str) -> SendGridError:
@@ -260,7 +264,7 @@ def create(sg: SendGridModule, username: str, email: str | None, ips: list[str] 
     ips = t.cast(list, ips)
     region = params['subuser_region'] or 'global'
     account = {record['ip']: record for record in sg.api.list_ips()}
-    check_ips(sg, ips, account, region)
+    check_ips(sg, username, ips, account, region)
 
     entry: dict[str, t.Any] = {'username': username, 'id': None, 'email': email, 'disabled': False,
                                'region': region}
@@ -272,11 +276,16 @@ def create(sg: SendGridModule, username: str, email: str | None, ips: list[str] 
             raise redact(exc, params['password']) from None
         entry.update(id=answer.get('user_id'), email=answer.get('email') or email,
                      region=answer.get('region') or region)
+        if answer.get('username') != username:
+            # Never a silent answer: subuser_id and email are those of the answer.
+            sg.module.warn(f'POST /v3/subusers for {username!r} answered the subuser {answer.get("username")!r}'
+                           f' (id {answer.get("user_id")}); check it with sendgrid_subuser_info')
         if params['disabled']:
             try:
                 sg.api.set_subuser_disabled(username, True)
             except SendGridError as exc:
                 exc.message += f'. Already applied before this error: created subuser {username} (enabled)'
+                exc.args = (exc.message,)
                 raise
     entry['disabled'] = bool(params['disabled'])
     return result_for(sg, None, None, entry, ips, ips)
@@ -306,29 +315,24 @@ def update(
                 f' changed to {params["subuser_region"]!r}')
 
     current = added = None
+    writes: list[Write] = []
     if ips is not None:
         account = {record['ip']: record for record in sg.api.list_ips()}
         current = sort_ips(address for address, record in account.items() if username in (record.get('subusers') or ()))
         added = sort_ips(set(ips) - set(current))
         if added:
-            check_ips(sg, added, account, region or params['subuser_region'] or 'global')
-            sg.api.require(ADD_IP_SUBUSERS)
+            check_ips(sg, username, added, account, region or params['subuser_region'] or 'global')
+            # One batchAdd per IP (kept by a concurrent run), or the PUT of the whole list where no host serves it.
+            writes = subuser_membership_writes(sg.api, username, entry['id'], current, [*current, *added],
+                                               exact=False)
     disable = params['disabled'] is not None and bool(entry.get('disabled')) != params['disabled']
+    if disable:
+        writes.append(Write(f'{"disable" if params["disabled"] else "enable"} subuser {username}',
+                            lambda api: api.set_subuser_disabled(username, params['disabled']), UPDATE_SUBUSER))
 
     after = {**entry, 'disabled': params['disabled'] if disable else bool(entry.get('disabled'))}
     if not sg.check_mode:
-        applied: list[str] = []
-        try:
-            for address in added or ():
-                sg.api.add_subusers_to_ip(address, [str(entry['id'])])
-                applied.append(f'added {address}')
-            if disable:
-                sg.api.set_subuser_disabled(username, params['disabled'])
-                applied.append('disabled' if params['disabled'] else 'enabled')
-        except SendGridError as exc:
-            if applied:
-                exc.message += f'. Already applied to subuser {username} before this error: ' + '; '.join(applied)
-            raise
+        run_in_order(sg.api, writes)
     after_ips = sort_ips([*current, *added]) if current is not None and added is not None else None
     return result_for(sg, entry, current, after, after_ips, added or [])
 

@@ -198,6 +198,23 @@ def test_fault_drop_closes_the_connection(api: Api, when: str, applied: bool) ->
     assert entry["fault"]["action"] == "drop" and entry["fault"]["when"] == when
 
 
+def test_fault_epoch_headers_count_from_the_first_answer(api: Api) -> None:
+    add_fault(api.emulator, path="/v3/ips", count=2, status=429, headers={"X-RateLimit-Remaining": "0"},
+              epoch_headers={"X-RateLimit-Reset": 3})
+    time.sleep(1.2)  # queued a while ago: the reset counts from the first answer, not from now
+    first = api.get("/v3/ips")
+    time.sleep(1.1)
+    second = api.get("/v3/ips")
+    assert (first.status_code, second.status_code) == (429, 429)
+    assert first.headers["X-RateLimit-Reset"] == second.headers["X-RateLimit-Reset"]
+    entries = [entry for entry in api.emulator.requests_log() if entry["path"] == "/v3/ips"][-2:]
+    reset = int(first.headers["X-RateLimit-Reset"])
+    assert 2.9 <= reset - entries[0]["time"] <= 4.1, (reset, entries[0]["time"])
+    assert entries[0]["fault"]["headers"]["X-RateLimit-Reset"] == str(reset)
+    assert api.emulator.control("POST", "faults", json={"path": "/v3/ips", "status": 429,
+                                                        "epoch_headers": {"X-RateLimit-Reset": "3"}}).status_code == 400
+
+
 def test_fault_prefix_count_and_extra_headers(api: Api) -> None:
     add_fault(api.emulator, method=None, path="/v3/send_ips/*", count=2, status=429,
               headers={"Retry-After": "1", "X-RateLimit-Reset": "3"})

@@ -4,7 +4,7 @@ For every declared ``Operation``: the spec has its method and path with the same
 ``global_only`` is true exactly when the spec's ``servers`` override lists only
 ``https://api.sendgrid.com`` (ENDPOINTS.md §11 "Host per operation"); and the declared response
 shape is the kind of the spec's 2xx schema (an array, a cursor page with ``result``, an object, or
-no body). Every key a shape requires is a property of that schema.
+no body; the partner IP list's pages, ``result`` with ``pages``, are objects read by the last IP). Every key a shape requires is a property of that schema.
 
 The spec is read from ``$SENDGRID_OPENAPI_SPEC`` or ``../shared/sendgrid-openapi/ip-endpoints.json``
 beside the repository (as tests/contract does); the collection from ``$SENDGRID_TEST_COLLECTIONS_PATH``.
@@ -76,7 +76,9 @@ def kind_of(schema: dict[str, Any] | None) -> str:
         return "none"
     if schema.get("type") == "array":
         return "list"
-    if "result" in (schema.get("properties") or {}):
+    keys = schema.get("properties") or {}
+    # {"result", "pages"}: the partner IP list, paged by its last IP; each page is an object (iter_marker_pages)
+    if "result" in keys and "pages" not in keys:
         return "cursor"
     return "object"
 

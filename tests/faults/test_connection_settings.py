@@ -105,7 +105,9 @@ def test_a_redirect_is_an_error_naming_the_host_and_is_not_followed(sg: Harness)
                  headers={"Location": "https://login.example.net/v3/subusers/newsletter/ips"})
     run = sg.run("redirects", [
         task("list", "sendgrid_ip_info", {"fields": ["subusers"]}, ignore_errors=True),
-        task("subuser ips", "sendgrid_subuser_ips", {"subuser": "newsletter", "ips": ["192.0.2.31"]},
+        # state=exact: the PUT of the whole list (present adds with subusers:batchAdd)
+        task("subuser ips", "sendgrid_subuser_ips",
+             {"subuser": "newsletter", "ips": ["192.0.2.20", "192.0.2.21", "192.0.2.31"], "state": "exact"},
              ignore_errors=True),
     ])
     listing = run.failed("list")
@@ -125,7 +127,12 @@ def test_region_eu_with_api_url_refuses_global_only_operations_before_any_write(
         task("pool info still works", "sendgrid_ip_pool_info", {"region": "eu"}),
     ])
     message = run.failed("settings and subusers")["msg"]
-    assert "is served only by the global host https://api.sendgrid.com" in message, message
+    for operation in ("UpdateIp", "ListSubUserAssignedToIp", "AddSubUsersToIp", "DeleteSubUsersFromIp"):
+        assert operation in message, message
+    assert "are served only by the global host https://api.sendgrid.com" in message, message
     assert "region: global" in message
+    # before any request, not only before any write
+    assert not [entry for entry in sg.log() if entry["path"].startswith("/v3/send_ips/ips/192.0.2.31")], \
+        describe(sg.log())
     assert not writes(sg.log()), describe(writes(sg.log()))
     assert run.ok("pool info still works")["pools"]

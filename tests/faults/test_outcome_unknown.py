@@ -58,8 +58,10 @@ def rerun_changes_nothing(sg: Harness, tasks: list[dict[str, Any]]) -> PlaybookR
 
 def test_put_dropped_after_apply_is_retried_and_succeeds(sg: Harness) -> None:
     path = "/v3/subusers/newsletter/ips"
+    # state=exact: the PUT of the whole list (present adds with subusers:batchAdd, see the layout test below)
     tasks, run = run_with_drop_after(sg, "PUT", path, "sendgrid_subuser_ips",
-                                     {"subuser": "newsletter", "ips": ["192.0.2.31"]})
+                                     {"subuser": "newsletter", "ips": ["192.0.2.20", "192.0.2.21", "192.0.2.31"],
+                                      "state": "exact"})
     applied = run.ok("apply")
     assert applied["changed"] is True and applied["added"] == ["192.0.2.31"]
     assert run.ok("apply again")["changed"] is False
@@ -173,8 +175,9 @@ def test_layout_with_writes_dropped_after_apply(sg: Harness) -> None:
         "subusers": {"newsletter": ["192.0.2.20", "192.0.2.21", "192.0.2.31"]},
         "warmup": ["192.0.2.21", "192.0.2.31"],
     }
+    batch_add = "/v3/send_ips/ips/192.0.2.31/subusers:batchAdd"
     drop_after(sg, "POST", "/v3/send_ips/pools")
-    drop_after(sg, "PUT", "/v3/subusers/newsletter/ips")
+    drop_after(sg, "POST", batch_add)
     drop_after(sg, "POST", "/v3/ips/warmup")
     tasks = twice(task("apply", "sendgrid_ip_layout", layout))
 
@@ -184,11 +187,12 @@ def test_layout_with_writes_dropped_after_apply(sg: Harness) -> None:
     assert run.ok("apply again")["changed"] is False
     assert TRACEBACK not in run.output
     log = sg.log()
-    # Each write was applied, its answer lost, and repeated: the PUT simply again, the two POSTs refused as
-    # already done and confirmed by a read.
-    assert [call["status"] for call in to_path(log, "PUT", "/v3/subusers/newsletter/ips")] == [None, 200]
+    # Each write was applied, its answer lost, and repeated: the addition (an idempotent batchAdd) simply
+    # again, the pool creation and the warmup start refused as already done and confirmed by a read.
+    assert [call["status"] for call in to_path(log, "POST", batch_add)] == [None, 200]
     assert [call["status"] for call in to_path(log, "POST", "/v3/send_ips/pools")] == [None, 400]
     assert [call["status"] for call in to_path(log, "POST", "/v3/ips/warmup")] == [None, 400]
+    assert not to_path(log, "PUT", "/v3/subusers/newsletter/ips")
     assert len(writes(log)) == 6, describe(writes(log))
 
     def check(state: dict[str, Any]) -> None:

@@ -120,7 +120,7 @@ class Emulator:
         if fault is not None:
             outcome = self._rate_headers(fault.outcome(family), account_id, rate_key, method, rate_paths,
                                          consume=False)
-            outcome.headers.update(fault.headers)
+            outcome.headers.update(fault.answer_headers(time.time()))
             exchange.outcome, exchange.fault = outcome, fault
             return exchange
 
@@ -138,7 +138,7 @@ class Emulator:
         if fault is not None:
             faulted = fault.outcome(family)
             faulted.headers.update(rate_headers)
-            faulted.headers.update(fault.headers)
+            faulted.headers.update(fault.answer_headers(time.time()))
             exchange.outcome, exchange.fault = faulted, fault
         return exchange
 

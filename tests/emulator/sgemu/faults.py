@@ -8,7 +8,8 @@ Rate-limit counters are always kept per account, as SendGrid's are.
 from __future__ import annotations
 
 import http
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from .constants import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
@@ -55,9 +56,12 @@ class Fault:
     has_body: bool
     account: str | None = None
     host: str | None = None
+    # header -> seconds: a Unix time that many seconds after the fault's first answer, the same for every answer
+    epoch_headers: dict[str, float] = field(default_factory=dict)
+    first_answer: float | None = None
 
-    FIELDS = ("method", "path", "count", "action", "status", "when", "headers", "body", "location", "account",
-              "host")
+    FIELDS = ("method", "path", "count", "action", "status", "when", "headers", "epoch_headers", "body", "location",
+              "account", "host")
 
     @classmethod
     def parse(cls, doc: Any, fault_id: int, known_accounts: Any = ()) -> Fault:
@@ -87,6 +91,10 @@ class Fault:
         if not isinstance(headers, dict):
             raise ValueError("headers must be an object")
         headers = {str(k): str(v) for k, v in headers.items()}
+        epoch_headers = doc.get("epoch_headers", {})
+        if not isinstance(epoch_headers, dict) or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in epoch_headers.values()):
+            raise ValueError("epoch_headers must be an object of header name -> seconds (a number >= 0)")
         location = _optional_name(doc, "location")
         if location is not None:
             if action != "status" or not 300 <= status <= 399:
@@ -98,16 +106,26 @@ class Fault:
         return cls(id=fault_id, method=method, path=path, count=count, action=action,
                    status=status if action == "status" else None, when=when, headers=headers,
                    body=doc.get("body"), has_body="body" in doc, account=account,
-                   host=_optional_name(doc, "host", HOSTS))
+                   host=_optional_name(doc, "host", HOSTS),
+                   epoch_headers={str(k): float(v) for k, v in epoch_headers.items()})
 
     def matches(self, method: str, when: str, account: str | None, host: str, *paths: str) -> bool:
         return (self.when == when and self.method in (None, method) and self.account in (None, account)
                 and self.host in (None, host) and path_matches(self.path, *paths))
 
+    def answer_headers(self, now: float) -> dict[str, str]:
+        """The headers of this answer: ``headers``, and each ``epoch_headers`` entry as the Unix time (rounded up)
+        that many seconds after the fault's first answer (``now`` for the first one)."""
+        if self.first_answer is None:
+            self.first_answer = now
+        return {**self.headers, **{name: str(math.ceil(self.first_answer + seconds))
+                                   for name, seconds in self.epoch_headers.items()}}
+
     def describe(self) -> dict[str, Any]:
+        headers = self.answer_headers(self.first_answer) if self.first_answer is not None else dict(self.headers)
         return {"id": self.id, "method": self.method, "path": self.path, "action": self.action,
-                "status": self.status, "when": self.when, "headers": self.headers, "account": self.account,
-                "host": self.host, **({"body": self.body} if self.has_body else {})}
+                "status": self.status, "when": self.when, "headers": headers, "epoch_headers": self.epoch_headers,
+                "account": self.account, "host": self.host, **({"body": self.body} if self.has_body else {})}
 
     def outcome(self, family: str) -> Outcome:
         if self.action == "drop":

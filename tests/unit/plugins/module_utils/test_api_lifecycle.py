@@ -21,6 +21,7 @@ from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport impo
     empty_response,
     json_response,
     make_api,
+    make_client,
     offset_list,
 )
 
@@ -233,9 +234,33 @@ def test_partner_listing_without_pages_last_goes_on_after_the_last_ip():
     assert [c[1] for c in calls(api)] == [f'{PARTNER}?limit=5000', f'{PARTNER}?limit=5000&offset=192.0.2.2']
 
 
+def test_partner_listing_that_ignores_offset_after_a_short_first_page_ends_there():
+    # A stateless server (Prism answering the spec's example) gives the same short page for every offset: as
+    # with the offset lists, that server holds no more, and each IP is listed once.
+    page = {'result': [{'ip': '174.0.2.1', 'region': 'us'}, {'ip': '192.0.0.1', 'region': 'eu'}],
+            'pages': {'last': '192.0.0.1'}}
+    api = make_api((200, page), (200, page))
+    assert api.list_partner_account_ips('sg/1') == page['result']
+    assert [c[1] for c in calls(api)] == [f'{PARTNER}?limit=5000', f'{PARTNER}?limit=5000&offset=192.0.0.1']
+
+
+def test_marker_pages_repeated_after_a_full_page_are_an_error():
+    page = {'result': [{'ip': '192.0.2.1'}, {'ip': '192.0.2.2'}], 'pages': {'last': '192.0.2.2'}}
+    client = make_client((200, page), (200, page))
+    with pytest.raises(SendGridUnexpectedResponseError, match="pages.last '192.0.2.2' again"):
+        list(client.iter_marker_pages('/v3/partners/accounts/sg/ips', page_size=2))
+    assert len(client.transport.calls) == 2
+
+
+def test_marker_pages_repeated_later_are_an_error():
+    first = {'result': [{'ip': '192.0.2.3'}], 'pages': {'last': '192.0.2.3'}}
+    second = {'result': [{'ip': '192.0.2.1'}], 'pages': {'last': '192.0.2.1'}}
+    client = make_client((200, first), (200, second), (200, second))
+    with pytest.raises(SendGridUnexpectedResponseError, match="pages.last '192.0.2.1' again"):
+        list(client.iter_marker_pages('/v3/partners/accounts/sg/ips', page_size=5))
+
+
 @pytest.mark.parametrize('pages, problem', [
-    ([{'result': [{'ip': '192.0.2.1'}], 'pages': {'last': '192.0.2.1'}},
-      {'result': [{'ip': '192.0.2.1'}], 'pages': {'last': '192.0.2.1'}}], "pages.last '192.0.2.1' again"),
     ([['not', 'an', 'object']], 'expected a JSON object'),
     ([{'pages': {}}], 'the object lacks result'),
     ([{'result': {'ip': '192.0.2.1'}, 'pages': {}}], 'expected a JSON array'),

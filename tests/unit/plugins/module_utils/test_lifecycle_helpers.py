@@ -33,6 +33,14 @@ def test_clean_name_strips_and_refuses_empty():
             clean_name(value, 'subuser')
 
 
+def test_pool_names_are_kept_as_given_but_must_not_be_empty():
+    assert clean_name(' big pool ', 'name', strip=False) == ' big pool '
+    assert clean_names(['b ', 'a'], 'pools', strip=False) == ['a', 'b ']
+    for value in ('', '   ', None):
+        with pytest.raises(SendGridInputError, match='^name: must not be empty$'):
+            clean_name(value, 'name', strip=False)
+
+
 def test_clean_names_sorts_and_deduplicates():
     assert clean_names([' b', 'a', 'b '], 'subusers') == ['a', 'b']
     with pytest.raises(SendGridInputError, match='^subusers: a name must not be empty$'):

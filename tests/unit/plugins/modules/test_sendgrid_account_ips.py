@@ -12,7 +12,6 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_account_ips
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.capture_warnings import captured_warnings
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.call_log import calls, offset_calls, writes
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
@@ -161,8 +160,8 @@ def test_legacy_server_error_is_not_retried_and_says_the_outcome_is_unknown():
 
 def test_legacy_answer_naming_fewer_ips_is_a_warning():
     transport = FakeTransport(offset_list(ACCOUNT), PRICE, legacy_answer('198.51.100.10'))
-    with captured_warnings() as warnings:
-        result = run({'count': 7, 'allow_purchase': True}, transport)
+    result = run({'count': 7, 'allow_purchase': True}, transport)
+    warnings = result.warnings
 
     assert result['bought'] == ['198.51.100.10']
     assert warnings == ['POST /v3/ips was asked for 2 IP(s) and its answer names 1: 198.51.100.10;'
@@ -259,8 +258,8 @@ def test_unknown_region_blocks_a_purchase_it_could_change():
 def test_unknown_region_is_a_warning_when_enough_ips_count_anyway():
     regions = {'192.0.2.10': 'us', '192.0.2.11': 'us'}
     transport = FakeTransport(offset_list(ACCOUNT), send_ips(regions))
-    with captured_warnings() as warnings:
-        result = run({'count': 2, 'ip_region': 'us'}, transport)
+    result = run({'count': 2, 'ip_region': 'us'}, transport)
+    warnings = result.warnings
 
     assert result['changed'] is False and result['ips'] == ['192.0.2.10', '192.0.2.11']
     assert warnings == ['not counted, as GET /v3/send_ips/ips gives no region for them:'
@@ -312,6 +311,18 @@ def test_auto_warmup_for_a_subuser_whose_ips_all_warm_up_fails_before_any_write(
     assert result.failed
     assert result['msg'] == ('is_auto_warmup: SendGrid puts a new IP in automatic warmup only for subusers that have'
                              ' at least one IP that is not warming up; these have none: shop-eu')
+    assert writes(transport) == []
+
+
+def test_the_region_and_the_warmup_rules_are_named_in_one_error():
+    # ip_region=eu for a global subuser whose IPs all warm up: both rules of _rules, one error
+    transport = FakeTransport(offset_list(ACCOUNT), offset_list(SUBUSERS), send_ips(auto=['192.0.2.10']))
+    result = run({'count': 3, 'subusers': ['shop-eu'], 'ip_region': 'eu', 'is_auto_warmup': True,
+                  'allow_purchase': True}, transport)
+
+    assert result.failed
+    assert result['msg'].startswith('the task has 2 problems; nothing was written: (1) subusers: a global subuser')
+    assert result['problems'][1].startswith('is_auto_warmup: SendGrid puts a new IP in automatic warmup only')
     assert writes(transport) == []
 
 

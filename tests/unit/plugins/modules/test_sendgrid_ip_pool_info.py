@@ -80,14 +80,38 @@ def test_one_pool_by_name_reads_only_its_ips():
     assert result['pools'] == [{'name': 'beta', 'id': '2', 'ips': ['192.0.2.11', '192.0.2.12'], 'ip_count': 2}]
 
 
-def test_unknown_name_returns_an_empty_list():
-    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10'])]))
+def test_unknown_name_is_an_error_naming_the_pools():
+    # Names are case-sensitive: an empty list would read as "that pool holds no IP".
+    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', [])]))
     result = run({'name': 'Alpha'}, transport)
 
-    assert not result.failed
+    assert result.failed
+    assert result['msg'] == "name: no IP pool named 'Alpha' on this account (its pools: alpha, beta)"
     assert get_paths(transport) == [POOLS + '?limit=100']
-    assert result['changed'] is False
-    assert result['pools'] == []
+
+
+def test_a_pool_count_that_disagrees_with_the_ip_listing_is_a_warning_naming_the_pool():
+    # Prism's examples: total_ip_count 2 and 3, each pool's IP listing one IP. Never a silent answer.
+    transport = FakeTransport(
+        cursor_page([{**pool('transactional', '1', ['192.0.2.10']), 'total_ip_count': 2},
+                     pool('agrees', '2', ['192.0.2.11']),
+                     {**pool('marketing', '3', ['192.0.2.12']), 'total_ip_count': 3}]),
+        cursor_page(ip_entries(['192.0.2.10'])),
+        cursor_page(ip_entries(['192.0.2.11'])),
+        cursor_page(ip_entries(['192.0.2.12'])),
+    )
+    result = run({}, transport)
+
+    assert [entry['ip_count'] for entry in result['pools']] == [1, 1, 1]
+    assert result.warnings == [
+        'GET /v3/send_ips/pools and GET /v3/send_ips/pools/{id}/ips disagree on how many IPs 2 pool(s) hold:'
+        ' marketing (total_ip_count 3, 1 listed), transactional (total_ip_count 2, 1 listed); ips and ip_count are'
+        ' what the IP listing gives (every page)']
+
+
+def test_pools_whose_counts_agree_give_no_warning():
+    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10'])]), cursor_page(ip_entries(['192.0.2.10'])))
+    assert run({}, transport).warnings == []
 
 
 def test_no_pools_at_all():

@@ -10,7 +10,7 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_ip_warmup
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
+from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport, offset_list
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
 IP = '192.0.2.13'
@@ -92,10 +92,25 @@ def test_stop_when_not_warming_checks_the_ip_and_writes_nothing():
     (404, {'errors': [{'field': None, 'message': 'resource not found'}]}),
 ])
 def test_ip_not_on_the_account(state, answer):
-    result, requests, _calls, code = run({'ip': '198.51.100.7', 'state': state}, (200, []), answer)
+    result, requests, _calls, code = run({'ip': '198.51.100.7', 'state': state}, (200, []), answer,
+                                         offset_list([{'ip': '198.51.100.70'}]))
     assert code == 1
     assert result['msg'] == 'ip: 198.51.100.7 is not on this SendGrid account'
-    assert requests == [('GET', WARMUP), ('GET', '/v3/send_ips/ips/198.51.100.7')]
+    # GET /v3/ips decides: it is asked before the IP is called unknown
+    assert requests == [('GET', WARMUP), ('GET', '/v3/send_ips/ips/198.51.100.7'), ('GET', '/v3/ips'), ('GET', '/v3/ips')]
+
+
+@pytest.mark.parametrize('answer', [
+    (400, {'errors': [{'field': 'ip', 'message': 'not found'}]}),
+    (404, {'errors': [{'field': None, 'message': 'resource not found'}]}),  # an account without that API
+])
+def test_an_ip_only_get_v3_ips_lists_is_warmed_up(answer):
+    # The IP Address Management API does not know the IP, GET /v3/ips does: the warmup API can warm it.
+    result, requests, calls, code = run({'ip': IP}, (200, []), answer, offset_list([{'ip': IP}]),
+                                        (200, [{'ip': IP, 'start_date': 1735689600}]))
+    assert code == 0 and result['changed'] is True
+    assert requests == [('GET', WARMUP), ('GET', SEND_IP), ('GET', '/v3/ips'), ('GET', '/v3/ips'), ('POST', WARMUP)]
+    assert calls[2].query == {'ip': IP, 'limit': '500', 'offset': '0'}
 
 
 @pytest.mark.parametrize('value', ['192.0.2.256', 'warm-me', '', '2001:db8::1'])

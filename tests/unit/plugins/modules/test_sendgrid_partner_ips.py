@@ -12,7 +12,6 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_partner_ips, sendgrid_partner_ips_info
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.capture_warnings import captured_warnings
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import API_KEY, FakeTransport
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runner import run_module
 
@@ -136,8 +135,8 @@ def test_unknown_region_blocks_a_purchase():
 
 def test_an_answer_naming_fewer_ips_warns():
     transport = FakeTransport(*listing([]), (201, {'ips': ['192.0.2.50'], 'region': 'us'}))
-    with captured_warnings() as warnings:
-        result = partner({'count': 2, 'ip_region': 'us', 'allow_purchase': True}, transport)
+    result = partner({'count': 2, 'ip_region': 'us', 'allow_purchase': True}, transport)
+    warnings = result.warnings
 
     assert result['added'] == ['192.0.2.50']
     assert warnings and 'was asked for 2 IP(s) and its answers name 1' in warnings[0]

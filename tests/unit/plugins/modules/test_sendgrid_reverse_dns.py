@@ -70,6 +70,17 @@ def test_create_reads_the_records_and_the_ip_then_posts_once_and_returns_the_a_r
                   'valid': False}}
 
 
+def test_an_answer_naming_another_ip_is_a_warning():
+    # Prism's example answers a record of 192.168.1.2 whatever IP is asked for: never a silent answer.
+    transport = FakeTransport(offset_list([]), offset_list([{'ip': IP, 'subusers': []}]),
+                              (201, record(123, ip='192.168.1.2')))
+    result = run({'domain': 'example.com', 'subdomain': 'mail'}, transport)
+
+    assert result['changed'] is True and result['ip'] == '192.168.1.2'
+    assert result.warnings == [f'POST /v3/whitelabel/ips for {IP} answered a record of the IP 192.168.1.2 (id 123);'
+                               ' check it with sendgrid_reverse_dns_info']
+
+
 def test_create_in_check_mode_reads_only_and_cannot_know_the_host():
     transport = FakeTransport(offset_list([]), offset_list([{'ip': IP}]))
     result = run({'domain': 'example.com', 'subdomain': 'mail', 'validate': True}, transport, check_mode=True,

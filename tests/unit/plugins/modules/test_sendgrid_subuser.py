@@ -73,6 +73,15 @@ def test_create_checks_the_ips_then_posts_once():
         'ips': ['192.0.2.31']}}
 
 
+def test_an_answer_naming_another_subuser_is_a_warning():
+    transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS, created(username='example_subuser'))
+    result = run(CREATE, transport)
+
+    assert result['changed'] is True and result['subuser'] == 'acme' and result['subuser_id'] == 1006
+    assert result.warnings == ["POST /v3/subusers for 'acme' answered the subuser 'example_subuser' (id 1006);"
+                               ' check it with sendgrid_subuser_info']
+
+
 def test_create_in_check_mode_reads_only():
     transport = FakeTransport(offset_list([]), offset_list(ACCOUNT), REGIONS)
     result = run(CREATE, transport, check_mode=True, diff=True)
@@ -152,7 +161,7 @@ def test_create_with_an_ip_of_another_region_fails_before_any_write():
     result = run({**CREATE, 'ips': ['192.0.2.31', '203.0.113.5']}, transport)
 
     assert result.failed
-    assert result['msg'] == 'ips: a global subuser sends only from us IPs; these are not: 203.0.113.5 (eu)'
+    assert result['msg'] == 'ips: 203.0.113.5 (eu): a global subuser can only send from us IPs'
     assert writes(transport) == []
 
 
@@ -214,8 +223,8 @@ def test_a_failure_after_a_write_says_what_was_applied():
     result = run({'subuser': 'acme', 'ips': ['192.0.2.31'], 'disabled': True}, transport)
 
     assert result.failed
-    assert result['msg'].endswith('unable to disable user. Already applied to subuser acme before this error: added'
-                                  ' 192.0.2.31')
+    assert ('unable to disable user. Already applied before this error: add 192.0.2.31 to subuser acme.'
+            in result['msg'])
 
 
 @pytest.mark.parametrize('args, message', [
@@ -245,14 +254,29 @@ def test_adding_ips_with_region_eu_goes_to_the_global_host():
         'https://api.sendgrid.com/v3/send_ips/ips/192.0.2.31/subusers:batchAdd']
 
 
-def test_adding_ips_with_region_eu_and_api_url_fails_before_any_write():
-    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS)
+def test_adding_ips_with_region_eu_and_api_url_puts_the_whole_list():
+    # api_url taken as the EU host: no host is known for subusers:batchAdd, so the PUT of the current and new IPs.
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), REGIONS,
+                              (200, {'ips': ['192.0.2.31', '192.0.2.32']}))
     result = run({'subuser': 'acme', 'ips': ['192.0.2.31'], 'region': 'eu', 'api_url': 'http://127.0.0.1:8080'},
                  transport)
 
-    assert result.failed and result['msg'].startswith('AddSubUsersToIp (POST /v3/send_ips/ips/{ip}/subusers:batchAdd)'
-                                                      ' is served only by the global host')
-    assert writes(transport) == []
+    assert not result.failed, result.result
+    assert writes(transport) == [('PUT', '/v3/subusers/acme/ips', ['192.0.2.31', '192.0.2.32'])]
+    assert transport.calls[-1].url == 'http://127.0.0.1:8080/v3/subusers/acme/ips'
+    assert result['ips'] == ['192.0.2.31', '192.0.2.32'] and result['added'] == ['192.0.2.31']
+
+
+def test_an_ip_whose_region_is_unknown_is_added_with_a_warning():
+    regions = (200, {'result': [{'ip': '192.0.2.33', 'region': 'us'}], '_metadata': {}})
+    transport = FakeTransport(offset_list([ACME]), offset_list(ACCOUNT), regions, (200, {}))
+    result = run({'subuser': 'acme', 'ips': ['192.0.2.31']}, transport)
+
+    assert not result.failed, result.result
+    assert result.warnings == [
+        'the region of 192.0.2.31 could not be established (GET /v3/send_ips/ips does not list them), so it was not'
+        ' checked against the region of the subusers they are given to; SendGrid decides']
+    assert writes(transport) == [('POST', '/v3/send_ips/ips/192.0.2.31/subusers:batchAdd', {'subusers': ['1006']})]
 
 
 # ------------------------------------------------------------------------------------ delete

@@ -10,7 +10,6 @@ import typing as t
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.modules import sendgrid_subuser_info
-from ansible_collections.mailops.sendgrid.tests.unit.helpers.capture_warnings import captured_warnings
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     API_KEY,
     FakeTransport,
@@ -41,13 +40,18 @@ DORMANT = {'username': 'dormant', 'id': 1003, 'email': 'dormant@example.com', 'd
            'ips': ['192.0.2.12'], 'reputation': None}
 
 
-def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
+def run_outcome(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
     """Run the module against the scripted answers; every answer must be used."""
     transport = FakeTransport(*steps)
     outcome = run_module(sendgrid_subuser_info.main, args, transport, check_mode=check_mode)
     transport.assert_done()
     assert API_KEY not in json.dumps(outcome.result, default=str)
-    return outcome.result, transport.calls, int(outcome.failed)
+    return outcome, transport.calls
+
+
+def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False):
+    outcome, calls = run_outcome(args, *steps, check_mode=check_mode)
+    return outcome.result, calls, int(outcome.failed)
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
@@ -73,11 +77,23 @@ def test_username_filter_is_exact():
     assert result['subusers'] == [SHOP]
 
 
-def test_unknown_username_gives_an_empty_list_without_reading_ips_or_reputations():
+def test_unknown_username_is_an_error_without_reading_ips_or_reputations():
     result, calls, code = run({'username': 'nobody'}, (200, []))
+    assert code == 1
+    assert result['msg'] == 'username: unknown subuser(s) on this account: nobody'
+    assert [call.path for call in calls] == ['/v3/subusers']
+
+
+def test_the_username_is_stripped_like_everywhere_else():
+    result, calls, code = run({'username': ' shop-eu ', 'disabled': True}, offset_list([SUBUSERS[0]]))
+    assert code == 0 and result['subusers'] == []
+    assert calls[0].query['username'] == 'shop-eu'
+
+
+def test_a_username_that_exists_but_does_not_match_the_other_filters_is_an_empty_list():
+    result, _calls, code = run({'username': 'shop-eu', 'disabled': True}, offset_list([SUBUSERS[0]]))
     assert code == 0
     assert result['subusers'] == []
-    assert [call.path for call in calls] == ['/v3/subusers']
 
 
 @pytest.mark.parametrize('args, expected', [
@@ -120,10 +136,10 @@ def test_api_error_is_reported():
     ((200, {'reputations': []}), 'GET /v3/subusers/reputations returned HTTP 200: expected a JSON array'),
 ])
 def test_reputations_that_cannot_be_read_are_null_with_a_warning(answer, reason):
-    with captured_warnings() as warnings:
-        result, _calls, code = run({}, offset_list(SUBUSERS), offset_list(IPS), answer)
-    assert code == 0
-    assert [entry['reputation'] for entry in result['subusers']] == [None, None, None]
+    outcome, _calls = run_outcome({}, offset_list(SUBUSERS), offset_list(IPS), answer)
+    warnings = outcome.warnings
+    assert not outcome.failed
+    assert [entry['reputation'] for entry in outcome['subusers']] == [None, None, None]
     assert len(warnings) == 1
     assert warnings[0].startswith('subuser reputations are not returned (every reputation is null): SendGrid')
     assert reason in warnings[0]
