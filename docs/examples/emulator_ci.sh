@@ -20,7 +20,8 @@ emulator_pid=$!
 stop_emulator() { kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" || true; rm -rf "$run"; }
 trap stop_emulator EXIT   # SIGTERM stops the emulator cleanly, whatever happens below
 until [[ -s $run/port ]]; do kill -0 "$emulator_pid"; sleep 0.1; done   # kill -0 fails if it exited (a bad seed)
-export SENDGRID_API_URL=http://127.0.0.1:$(<"$run/port")
+SENDGRID_API_URL=http://127.0.0.1:$(<"$run/port")
+export SENDGRID_API_URL
 
 # 3. The playbook under test in check mode, then the checks: the request log, the real run, faults
 ansible-playbook --check --diff emulator_site.yml
