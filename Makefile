@@ -310,6 +310,8 @@ package-examples: $(call package_needs,install)
 	  && { (set -x; $(call emulator_run,example-demo,$(VENV)/bin/ansible-playbook docs/examples/demo.yml --diff)) || rc=1; } \
 	  && { (set -x; $(call emulator_run,example-onboard_customer,$(VPY) $(ROOT)/tests/utils/check_playbook_converges.py \
 	          docs/examples/onboard_customer.yml)) || rc=1; } \
+	  && { (set -x; $(DEMO_ENV) SENDGRID_EMULATOR_LOG='$(LOG_DIR)/example-emulator_ci.jsonl' bash docs/examples/emulator_ci.sh) \
+	       || rc=1; } \
 	  && printf '\n==> [%s] %s\n' '$@' 'contract validator over the emulator logs of the examples' \
 	  && cat '$(LOG_DIR)'/example-*.jsonl >'$(LOG_DIR)/examples.jsonl' \
 	  && cd '$(ROOT)' \
