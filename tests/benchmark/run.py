@@ -133,6 +133,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add('--output', type=Path, default=REPO_ROOT / 'tests' / 'output' / 'bench',
         help='where results.json, results.png and the run logs go (default %(default)s)')
     add('--no-chart', action='store_true', help='skip results.png')
+    add('--report', type=Path, metavar='RESULTS_JSON',
+        help='only render results.txt and results.png again from a results.json (into --output), running nothing')
     add('--strict', action='store_true', help='exit 1 when a target FAILs too')
     args = parser.parse_args(argv)
     args.sizes = args.sizes if args.sizes is not None else (QUICK_SIZES if args.quick else FULL_SIZES)
@@ -151,7 +153,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error('--repeat must be at least 1')
     if any(value < 1 for value in args.sweep + args.forks):
         parser.error('--sweep and --forks take numbers >= 1')
-    if not args.collections_path:
+    if not args.collections_path and not args.report:
         parser.error('--collections-path (or BENCH_COLLECTIONS_PATH) is required: a directory holding '
                      'ansible_collections/mailops/sendgrid, e.g. the path `make install` prints')
     return args
@@ -269,8 +271,22 @@ def _git_head() -> str | None:
         return None
 
 
+def report_only(args: argparse.Namespace) -> int:
+    results = json.loads(args.report.read_text(encoding='utf-8'))
+    summarize(results)
+    args.output.mkdir(parents=True, exist_ok=True)
+    text = render(results)
+    (args.output / 'results.txt').write_text(text + '\n', encoding='utf-8')
+    print(text)
+    if not args.no_chart:
+        print(chart(results, args.output / 'results.png') or f'chart: {args.output / "results.png"}')
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        return report_only(args)
     bench = Bench(args)
     try:
         bench.run()
