@@ -1,23 +1,30 @@
 #!/usr/bin/env python
-"""Contract test: validate a recorded SendGrid API log against Twilio's OpenAPI spec.
+"""Contract test: validate a recorded SendGrid API log against Twilio's OpenAPI documents.
 
 The log is the JSON-lines file written by ``tests/emulator/sendgrid_emulator.py --log``
-(one request/response per line).  Every /v3 request must validate against the spec.
-A response is schema-validated when its status is declared for the operation.
-Responses from injected faults, and error statuses (>= 400) that the operation does
-not declare (429, 401, 404 ... which the general v3 docs allow) are not
-schema-validated, but must have a SendGrid error body (``{"errors":[{"field":...,
-"message":str}]}`` or ``{"error":str}``).  A dropped connection (no status) must come
-from an injected fault.  An undeclared success status is a failure.
+(one request/response per line).  Each exchange is matched against whichever document
+declares its operation (``ip-endpoints.json``: 35 operations, ``ip-lifecycle-endpoints.json``:
+10 more) and its request must validate.  Beyond the schemas, the validator checks:
 
-Spec path: --spec, else $SENDGRID_OPENAPI_SPEC, else ../shared/sendgrid-openapi/
-ip-endpoints.json relative to the repository root.
+* the host: an operation whose ``servers`` list only api.sendgrid.com must not be sent to
+  the EU host (the log's ``host`` field says which listener served it);
+* the statuses: a declared status is schema-validated; an undeclared one is reported per
+  operation and fails unless it is one of the emulator's documented choices
+  (``tests/emulator/sgemu/choices.py``, the table in tests/emulator/README.md), and then it
+  must still have a SendGrid error body (``{"errors":[{"field":..., "message":str}]}`` or
+  ``{"error":str}``).  An undeclared success status always fails.
+* responses of injected faults are the test's choice: only their error shape is checked
+  (a 3xx fault needs none).  A dropped connection (no status) must come from a fault.
 
-Spec reading note: the spec is OpenAPI 3.1 but 19 of its schemas use the OpenAPI 3.0
-keyword ``nullable: true`` (e.g. ``start_date`` of GET /v3/ips, whose own example is
-null).  3.1 ignores that keyword, so a literal reading rejects every null those
-schemas were written to allow.  The validator translates ``{"type": T, "nullable":
-true}`` to ``{"type": [T, "null"]}`` before validating and reports how many it changed.
+Spec paths: --spec (repeatable), else $SENDGRID_OPENAPI_SPEC (paths separated by
+``os.pathsep``), else both documents in ../shared/sendgrid-openapi/ beside the repository.
+
+Spec reading note: the documents are OpenAPI 3.1 but some of their schemas (19 in
+ip-endpoints.json) use the OpenAPI 3.0 keyword ``nullable: true`` (e.g. ``start_date`` of
+GET /v3/ips, whose own example is null).  3.1 ignores that keyword, so a literal reading
+rejects every null those schemas were written to allow.  The validator translates
+``{"type": T, "nullable": true}`` to ``{"type": [T, "null"]}`` before validating and
+reports how many it changed.
 """
 
 from __future__ import annotations
@@ -34,11 +41,17 @@ from typing import Any, Iterable
 from urllib.parse import quote, unquote
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "sendgrid-openapi" / "ip-endpoints.json"
+SPEC_DIR = REPO_ROOT.parent / "shared" / "sendgrid-openapi"
+DEFAULT_SPECS = (SPEC_DIR / "ip-endpoints.json", SPEC_DIR / "ip-lifecycle-endpoints.json")
 SPEC_ENV = "SENDGRID_OPENAPI_SPEC"
-HOST_URL = "https://api.sendgrid.com"        # the spec's server; the emulator's host:port stands in for it
+# The emulator's listeners stand in for the spec's servers: its log says which one served a request.
+HOST_URLS = {"global": "https://api.sendgrid.com", "eu": "https://api.eu.sendgrid.com"}
+HOST_URL = HOST_URLS["global"]
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 ERROR_ITEM_KEYS = {"field", "message", "help", "error_id"}
+
+sys.path.insert(0, str(REPO_ROOT / "tests" / "emulator"))
+from sgemu.choices import is_choice  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class UsageError(Exception):
@@ -50,9 +63,14 @@ class UsageError(Exception):
 # ---------------------------------------------------------------------------
 
 
-def resolve_spec_path(cli_value: str | None) -> Path:
-    raw = cli_value or os.environ.get(SPEC_ENV) or str(DEFAULT_SPEC)
-    return Path(os.path.abspath(raw))
+def resolve_spec_paths(cli_values: list[str] | None) -> list[Path]:
+    if cli_values:
+        raws = list(cli_values)
+    elif os.environ.get(SPEC_ENV):
+        raws = [p for p in os.environ[SPEC_ENV].split(os.pathsep) if p]
+    else:
+        raws = [str(p) for p in DEFAULT_SPECS]
+    return [Path(os.path.abspath(raw)) for raw in raws]
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -64,16 +82,16 @@ def load_spec(path: Path) -> dict[str, Any]:
         raise UsageError(f"OpenAPI spec {path} is not valid JSON: {error}") from error
 
 
-def validator_for(spec_path: Path) -> ContractValidator:
-    """A validator for the spec file.  Building one checks the whole spec (~2 s), so
-    in-process callers (the pytest suite) reuse it while the spec's content is unchanged."""
-    spec = load_spec(spec_path)
-    return _cached_validator(str(spec_path), json.dumps(spec, sort_keys=True))
+def validator_for(spec_paths: list[Path]) -> ContractValidator:
+    """A validator for the spec files.  Building one checks every document (~2 s each), so
+    in-process callers (the pytest suite) reuse it while the documents are unchanged."""
+    texts = tuple((str(path), json.dumps(load_spec(path), sort_keys=True)) for path in spec_paths)
+    return _cached_validator(texts)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_validator(spec_path: str, spec_text: str) -> ContractValidator:
-    return ContractValidator(json.loads(spec_text), Path(spec_path))
+def _cached_validator(texts: tuple[tuple[str, str], ...]) -> ContractValidator:
+    return ContractValidator([(json.loads(text), Path(path)) for path, text in texts])
 
 
 def translate_nullable(node: Any) -> tuple[Any, int]:
@@ -100,6 +118,20 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, str]:
     return {operation["operationId"]: f"{method.upper()} {path}"
             for path, item in spec.get("paths", {}).items()
             for method, operation in item.items() if method in HTTP_METHODS}
+
+
+def operation_hosts(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """operationId -> the hosts ("global", "eu") that serve it: the operation's ``servers``,
+    else its path's, else the document's."""
+    by_url = {url: host for host, url in HOST_URLS.items()}
+    hosts = {}
+    for item in spec.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                servers = operation.get("servers") or item.get("servers") or spec.get("servers") or []
+                hosts[operation["operationId"]] = {by_url.get(s.get("url", "").rstrip("/"), s.get("url", ""))
+                                                   for s in servers}
+    return hosts
 
 
 # ---------------------------------------------------------------------------
@@ -201,14 +233,16 @@ def status_declared(status: int, declared: Iterable[str]) -> bool:
 @dataclass
 class OperationStats:
     route: str
+    document: str
     requests: int = 0
     validated: int = 0            # entries whose request and declared-status response validated
+    undeclared: Counter = field(default_factory=Counter)     # status -> count (documented emulator choices)
 
 
 @dataclass
 class Report:
-    spec_path: Path
-    nullable_translated: int
+    spec_paths: list[Path]
+    nullable_translated: dict[str, int]
     operations: dict[str, OperationStats]
     entries: int = 0
     skipped: int = 0              # entries outside /v3
@@ -228,20 +262,51 @@ class Report:
         return not self.failures and not self.missing_required
 
 
+@dataclass
+class Document:
+    path: Path
+    app: Any                      # openapi_core.OpenAPI
+    finder: Any                   # APICallPathFinder
+    nullable_translated: int
+
+
 class ContractValidator:
-    def __init__(self, spec: dict[str, Any], spec_path: Path):
+    def __init__(self, specs: list[tuple[dict[str, Any], Path]]):
         from openapi_core import OpenAPI
         from openapi_core.templating.paths.finders import APICallPathFinder
 
-        translated, self.nullable_translated = translate_nullable(spec)
-        self.spec_path = spec_path
-        self.operation_routes = spec_operations(translated)
-        self.app = OpenAPI.from_dict(translated)
-        self.finder = APICallPathFinder(self.app.spec)
+        self.spec_paths = [path for _spec, path in specs]
+        self.documents: list[Document] = []
+        self.operation_routes: dict[str, str] = {}
+        self.operation_documents: dict[str, str] = {}
+        self.hosts: dict[str, set[str]] = {}
+        for spec, path in specs:
+            translated, count = translate_nullable(spec)
+            app = OpenAPI.from_dict(translated)
+            self.documents.append(Document(path, app, APICallPathFinder(app.spec), count))
+            routes = spec_operations(translated)
+            clash = sorted(set(routes) & set(self.operation_routes))
+            if clash:
+                raise UsageError(f"{path}: operationIds {clash} are declared by another document too")
+            self.operation_routes.update(routes)
+            self.operation_documents.update({op: path.name for op in routes})
+            self.hosts.update(operation_hosts(translated))
 
     def new_report(self) -> Report:
-        return Report(self.spec_path, self.nullable_translated,
-                      {op: OperationStats(route) for op, route in self.operation_routes.items()})
+        return Report(self.spec_paths, {d.path.name: d.nullable_translated for d in self.documents},
+                      {op: OperationStats(route, self.operation_documents[op])
+                       for op, route in self.operation_routes.items()})
+
+    def find(self, request: LoggedRequest) -> tuple[Document, Any] | None:
+        """The document that declares the request's operation, and the operation found there."""
+        from openapi_core.templating.paths.exceptions import PathError
+
+        for document in self.documents:
+            try:
+                return document, document.finder.find(request.method, HOST_URL + request.path)
+            except PathError:
+                continue
+        return None
 
     def validate(self, entries: Iterable[dict[str, Any]], required: Iterable[str] = ()) -> Report:
         report = self.new_report()
@@ -255,18 +320,22 @@ class ContractValidator:
         return report
 
     def validate_entry(self, entry: dict[str, Any], report: Report) -> None:
-        from openapi_core.templating.paths.exceptions import PathError
-
         request = LoggedRequest(entry)
-        try:
-            found = self.finder.find(request.method, request.host_url + request.path)
-        except PathError as error:
-            report.fail(entry, "request", f"no such operation in the spec ({error})")
+        match = self.find(request)
+        if match is None:
+            names = " or ".join(d.path.name for d in self.documents)
+            report.fail(entry, "request", f"no such operation in {names}")
             return
+        document, found = match
         operation_id = (found.operation / "operationId").read_value()
         stats = report.operations[operation_id]
         stats.requests += 1
-        request_ok = self.check(entry, report, "request", lambda: self.app.validate_request(request))
+        host = entry.get("host") or "global"
+        if host not in self.hosts[operation_id]:
+            served = ", ".join(HOST_URLS.get(h, h) for h in sorted(self.hosts[operation_id]))
+            report.fail(entry, "host", f"{operation_id} is served only by {served}; this request went to the "
+                                       f"{host} host ({HOST_URLS.get(host, host)})")
+        request_ok = self.check(entry, report, "request", lambda: document.app.validate_request(request))
 
         status = entry.get("status")
         if status is None:
@@ -276,18 +345,23 @@ class ContractValidator:
             return
         if entry.get("fault"):
             report.faults += 1
-            self.check_error_shape(entry, report, "injected-fault response")
+            if not 300 <= status <= 399 and status != 204:
+                self.check_error_shape(entry, report, "injected-fault response")
             return
         if status_declared(status, (found.operation / "responses").keys()):
             response = LoggedResponse(entry)
             if self.check(entry, report, f"response ({operation_id})",
-                          lambda: self.app.validate_response(request, response)):
+                          lambda: document.app.validate_response(request, response)):
                 report.validated += 1
                 stats.validated += int(request_ok)
             return
         report.undeclared[status] += 1
+        stats.undeclared[status] += 1
         if status < 400:
             report.fail(entry, "response", f"success status {status} is not declared for {operation_id}")
+        elif not is_choice(operation_id, status):
+            report.fail(entry, "response", f"status {status} is not declared for {operation_id} and is not one of "
+                                           "the emulator's documented choices (tests/emulator/sgemu/choices.py)")
         else:
             self.check_error_shape(entry, report, f"undeclared status {status}")
 
@@ -327,12 +401,12 @@ def read_log(path: Path) -> list[dict[str, Any]]:
 def format_report(report: Report) -> str:
     total = len(report.operations)
     exercised = {op: s for op, s in report.operations.items() if s.validated}
-    lines = [
-        f"spec: {report.spec_path} ({total} operations; {report.nullable_translated} OAS-3.0 'nullable' "
-        "schemas read as 3.1 type unions)",
+    lines = [f"spec: {path}" for path in report.spec_paths] + [
+        f"operations: {total}; OAS-3.0 'nullable' schemas read as 3.1 type unions: "
+        + ", ".join(f"{name} {count}" for name, count in report.nullable_translated.items()),
         f"log entries: {report.entries} ({report.skipped} outside /v3 skipped)",
         f"responses validated against a declared status: {report.validated}",
-        "undeclared error statuses (error shape checked): "
+        "undeclared error statuses (documented emulator choices, error shape checked): "
         + (", ".join(f"{s} x{n}" for s, n in sorted(report.undeclared.items())) or "none"),
         f"injected-fault responses (error shape checked): {report.faults}; dropped connections: "
         f"{report.dropped}",
@@ -340,7 +414,10 @@ def format_report(report: Report) -> str:
     ]
     for op, stats in sorted(report.operations.items(), key=lambda pair: pair[1].route.split(" ")[::-1]):
         mark = "ok  " if stats.validated else "--  "
-        lines.append(f"  {mark}{op:<38} {stats.route:<52} requests={stats.requests} validated={stats.validated}")
+        undeclared = " undeclared=" + ",".join(f"{s}x{n}" for s, n in sorted(stats.undeclared.items())) \
+            if stats.undeclared else ""
+        lines.append(f"  {mark}{op:<38} {stats.route:<52} requests={stats.requests} validated={stats.validated}"
+                     f"{undeclared}")
     if report.missing_required:
         lines.append("required operations never exercised: " + ", ".join(report.missing_required))
     lines.append(f"failures: {len(report.failures)}")
@@ -362,15 +439,16 @@ def parse_required(values: list[str] | None, known: Iterable[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--spec", help=f"OpenAPI JSON (default: ${SPEC_ENV} or {DEFAULT_SPEC})")
+    parser.add_argument("--spec", action="append",
+                        help=f"an OpenAPI JSON document; may be repeated (default: ${SPEC_ENV}, else "
+                             f"{' and '.join(str(p) for p in DEFAULT_SPECS)})")
     parser.add_argument("--log", required=True, type=Path, help="JSON-lines request log (emulator --log)")
     parser.add_argument("--require-operations", action="append", metavar="OP1,OP2",
                         help="fail unless each operationId was exercised with a validated declared response "
-                             "('all' = every operation in the spec); may be repeated")
+                             "('all' = every operation of the documents); may be repeated")
     args = parser.parse_args(argv)
     try:
-        spec_path = resolve_spec_path(args.spec)
-        validator = validator_for(spec_path)
+        validator = validator_for(resolve_spec_paths(args.spec))
         entries = read_log(args.log)
         required = parse_required(args.require_operations, validator.operation_routes)
     except UsageError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,8 +13,11 @@ from typing import Any
 
 import requests
 
-EMULATOR_SCRIPT = Path(__file__).resolve().with_name("sendgrid_emulator.py")
-DEMO_SEED_PATH = EMULATOR_SCRIPT.parent / "seeds" / "demo.json"
+HERE = Path(__file__).resolve().parent
+# SENDGRID_EMULATOR_SCRIPT runs the suites against another emulator build (an older commit's, say).
+EMULATOR_SCRIPT = Path(os.environ.get("SENDGRID_EMULATOR_SCRIPT") or HERE / "sendgrid_emulator.py")
+OTHER_BUILD = EMULATOR_SCRIPT != HERE / "sendgrid_emulator.py"     # may not know --eu-port-file
+DEMO_SEED_PATH = HERE / "seeds" / "demo.json"
 START_TIMEOUT = 10.0
 
 
@@ -32,18 +36,27 @@ class EmulatorProcess:
         self.log = log
         self.latency_ms = latency_ms
         self.port_file = self.workdir / "emulator.port"
+        self.eu_port_file = self.workdir / "emulator.eu-port"
         self.stderr_path = self.workdir / "emulator.stderr"
         self.process: subprocess.Popen[bytes] | None = None
         self.port: int | None = None
+        self.eu_port: int | None = None
         self.control_session = requests.Session()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def eu_url(self) -> str:
+        """The listener that stands for api.eu.sendgrid.com."""
+        return f"http://127.0.0.1:{self.eu_port}"
+
     def command(self) -> list[str]:
         command = [sys.executable, str(EMULATOR_SCRIPT), "--host", "127.0.0.1", "--port", "0",
                    "--port-file", str(self.port_file), "--api-key", self.api_key, "--seed", str(self.seed)]
+        if not OTHER_BUILD:
+            command += ["--eu-port-file", str(self.eu_port_file)]
         if self.log is not None:
             command += ["--log", str(self.log)]
         if self.latency_ms:
@@ -63,6 +76,8 @@ class EmulatorProcess:
                 raise RuntimeError(f"emulator did not write {self.port_file} within {START_TIMEOUT}s")
             time.sleep(0.02)
         self.port = int(self.port_file.read_text(encoding="utf-8"))
+        if self.eu_port_file.exists():                                     # written before the port file
+            self.eu_port = int(self.eu_port_file.read_text(encoding="utf-8"))
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
@@ -90,21 +105,27 @@ class EmulatorProcess:
 
     # -- API and control helpers -------------------------------------------
 
-    def api_session(self) -> requests.Session:
+    def api_session(self, api_key: str | None = None, on_behalf_of: str | None = None) -> requests.Session:
         session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {self.api_key}"
+        session.headers["Authorization"] = f"Bearer {api_key or self.api_key}"
+        if on_behalf_of is not None:
+            session.headers["on-behalf-of"] = on_behalf_of
         return session
 
     def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.control_session.request(method, f"{self.url}/_emulator/{path}", timeout=10, **kwargs)
 
-    def reset(self, seed: dict[str, Any] | None = None, clear_log: bool = True) -> None:
+    def reset(self, seed: dict[str, Any] | None = None, clear_log: bool = True, account: str | None = None) -> None:
         params = {"clear_log": "true"} if clear_log else {}
+        if account is not None:
+            params["account"] = account
         response = self.control("POST", "reset", json=demo_seed() if seed is None else seed, params=params)
-        response.raise_for_status()
+        if response.status_code != 200:
+            raise RuntimeError(f"POST /_emulator/reset: {response.status_code} {response.text}")
 
-    def state(self) -> dict[str, Any]:
-        return self.control("GET", "state").json()
+    def state(self, account: str | None = None) -> dict[str, Any]:
+        return self.control("GET", "state", params={"account": account} if account else {}).json()
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        return self.control("GET", "requests").json()
+    def requests_log(self, **filters: Any) -> list[dict[str, Any]]:
+        """The request log; ``account=``, ``host=`` or ``since=`` filter it."""
+        return self.control("GET", "requests", params=filters).json()

@@ -14,55 +14,14 @@ from typing import Any
 import pytest
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulator_process import EMULATOR_SCRIPT, EmulatorProcess  # noqa: E402
+from conftest import ALL_DEMO_IPS, Api, add_fault, ip_state
+from emulator_process import EMULATOR_SCRIPT, EmulatorProcess
 
-ALL_DEMO_IPS = ["192.0.2.10", "192.0.2.11", "192.0.2.20", "192.0.2.21", "192.0.2.30", "192.0.2.31",
-                "192.0.2.32", "192.0.2.40", "192.0.2.41"]
 TOO_MANY = {"errors": [{"field": None, "message": "too many requests"}]}
-
-
-class Api:
-    """Authenticated client of one emulator, on a keep-alive session."""
-
-    def __init__(self, emulator: EmulatorProcess):
-        self.emulator = emulator
-        self.session = emulator.api_session()
-
-    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, self.emulator.url + path, timeout=10, **kwargs)
-
-    def get(self, path: str, **params: Any) -> requests.Response:
-        return self("GET", path, params=params)
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> EmulatorProcess:
-    workdir = tmp_path_factory.mktemp("emulator")
-    with EmulatorProcess(workdir, log=workdir / "requests.jsonl") as emu:
-        yield emu
-
-
-@pytest.fixture
-def api(emulator: EmulatorProcess) -> Api:
-    emulator.reset()
-    client = Api(emulator)
-    yield client
-    client.session.close()
-
-
-def add_fault(emulator: EmulatorProcess, **fault: Any) -> dict[str, Any]:
-    response = emulator.control("POST", "faults", json=fault)
-    assert response.status_code == 200, response.text
-    return response.json()["fault"]
 
 
 def pool_names(emulator: EmulatorProcess) -> list[str]:
     return [p["name"] for p in emulator.state()["pools"]]
-
-
-def ip_state(emulator: EmulatorProcess, ip: str) -> dict[str, Any]:
-    return next(r for r in emulator.state()["ips"] if r["ip"] == ip)
 
 
 # ---------------------------------------------------------------------------
@@ -331,7 +290,7 @@ def test_process_exits_cleanly_and_honours_latency(tmp_path: Path, sig: int) -> 
         started = time.monotonic()
         assert emulator.control("GET", "health").status_code == 200
         assert time.monotonic() - started < 0.15                       # control calls have no latency
-        client.session.close()
+        client.close()
     finally:
         assert emulator.stop(sig) == 0
     assert not emulator.port_file.exists()
