@@ -9,9 +9,8 @@ pattern of ``docs/docsite/rst/accounts.rst``: one host per account with ``connec
 layout and the API URL as plain host variables, and the API key as an ansible-vault encrypted string
 (``host_vars/<account>.yml``). Nothing here writes a key in clear text.
 
-Each account runs in an emulator process of its own: the emulator of this tree serves one account
-with one key. (Once the emulator serves several accounts, one key each, one process can serve them
-all; nothing else here changes, as every host gets its own URL and key either way.)
+One emulator process serves every account (``{"accounts": [...]}`` seeds, one key each): the key of a
+request picks its account, and the request log says which account each request acted on.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import os
 import secrets
 import sys
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,33 +40,33 @@ def account_name(index: int) -> str:
 
 
 class Account:
-    """One account: its name (the inventory host), key, emulator and layout."""
+    """One account of the emulator: its id (the inventory host), key and layout."""
 
-    def __init__(self, name: str, workload: ConvergeWorkload, emulator: EmulatorProcess) -> None:
+    def __init__(self, name: str, api_key: str, workload: ConvergeWorkload, emulator: EmulatorProcess) -> None:
         self.name = name
+        self.api_key = api_key
         self.workload = workload
         self.emulator = emulator
-
-    @property
-    def api_key(self) -> str:
-        return self.emulator.api_key
 
     @property
     def url(self) -> str:
         return self.emulator.url
 
+    def seed(self, converged: bool = False) -> dict[str, t.Any]:
+        return self.workload.converged_seed() if converged else self.workload.seed()
+
     def reset(self, converged: bool = False) -> None:
-        self.emulator.reset(self.workload.converged_seed() if converged else self.workload.seed())
+        self.emulator.reset(self.seed(converged), account=self.name)
 
     def requests_log(self) -> list[dict[str, t.Any]]:
-        return self.emulator.requests_log()
+        return self.emulator.requests_log(account=self.name)
 
     def clear_log(self) -> None:
-        self.emulator.control('DELETE', 'requests').raise_for_status()
+        self.emulator.control('DELETE', 'requests', params={'account': self.name}).raise_for_status()
 
     def wrong_subusers(self) -> list[str]:
         """Subusers whose IPs are not the desired ones (empty when the account converged)."""
-        current = subuser_ips_of(self.emulator.state())
+        current = subuser_ips_of(self.emulator.state(account=self.name))
         return sorted(name for name, ips in self.workload.desired.items() if current.get(name, set()) != set(ips))
 
     def writes(self) -> dict[str, t.Any]:
@@ -82,17 +80,17 @@ class Account:
 
 
 class AccountSet:
-    """``count`` accounts, each in an emulator process of its own with a random key."""
+    """``count`` accounts in one emulator process, each with a random key of its own.
+
+    The first account's key is the emulator's ``--api-key``; the others' are in the seed.
+    """
 
     def __init__(self, workdir: Path, count: int, subusers: int, latency_ms: int = 0) -> None:
         self.workdir = Path(workdir)
-        self.accounts: list[Account] = []
-        for index in range(count):
-            name = account_name(index)
-            workload = ConvergeWorkload(subusers, prefix=name)
-            emulator = EmulatorProcess(self.workdir / 'emulators' / name, api_key='SG.' + secrets.token_urlsafe(24),
-                                       latency_ms=latency_ms)
-            self.accounts.append(Account(name, workload, emulator))
+        keys = ['SG.' + secrets.token_urlsafe(24) for _ in range(count)]
+        self.emulator = EmulatorProcess(self.workdir / 'emulator', api_key=keys[0], latency_ms=latency_ms)
+        self.accounts = [Account(account_name(index), keys[index], ConvergeWorkload(subusers, prefix=account_name(index)),
+                                 self.emulator) for index in range(count)]
 
     def __iter__(self) -> t.Iterator[Account]:
         return iter(self.accounts)
@@ -100,26 +98,35 @@ class AccountSet:
     def __len__(self) -> int:
         return len(self.accounts)
 
+    @property
+    def url(self) -> str:
+        return self.emulator.url
+
     def start(self) -> AccountSet:
+        self.emulator.start()
         try:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda account: account.emulator.start(), self.accounts))
+            self.reset()
         except Exception:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        for account in self.accounts:
-            account.emulator.stop()
+        self.emulator.stop()
 
     def reset(self, converged: bool = False) -> None:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda account: account.reset(converged), self.accounts))
+        """Every account back to its seed (or, ``converged``, to its layout), the request log cleared."""
+        self.emulator.reset({'accounts': [
+            {'id': account.name, **({'api_key': account.api_key} if index else {}), **account.seed(converged)}
+            for index, account in enumerate(self.accounts)]})
 
     def clear_logs(self) -> None:
-        for account in self.accounts:
-            account.clear_log()
+        self.emulator.control('DELETE', 'requests').raise_for_status()
+
+    def refused(self) -> list[str]:
+        """Requests of the whole log that got an error: a key of no account (401, ``account`` null) among them."""
+        return [f'{entry["method"]} {entry["path"]} -> {entry["status"]} (account {entry.get("account")})'
+                for entry in self.emulator.requests_log() if (entry.get('status') or 0) >= 400]
 
     def __enter__(self) -> AccountSet:
         return self.start()
@@ -154,7 +161,7 @@ def vaulted(name: str, value: str, password: str) -> str:
 
 
 def write_inventory(directory: Path, accounts: AccountSet, vault_password: str, python: str,
-                    per_host_url: bool = True, keyless: t.Collection[str] = ()) -> Path:
+                    per_host_url: bool = False, keyless: t.Collection[str] = ()) -> Path:
     """``directory/hosts.yml`` and ``directory/host_vars/<account>.yml``; returns ``directory``.
 
     Each host's file holds its layout, its API URL (``per_host_url``) and ``sendgrid_api_key`` encrypted

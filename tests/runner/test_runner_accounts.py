@@ -44,8 +44,9 @@ def accounts(tmp_path: Path):
 def make_job(tmp_path: Path, accounts: AccountSet, collections_path: Path, keyless: tuple[str, ...] = ()):
     password = new_vault_password()
     inventory = write_inventory(tmp_path / 'inventory', accounts, password, sys.executable, keyless=keyless)
+    # The credential gives every host the API URL (and a key of no account: a host that used it would be refused).
     job = AWXJob(tmp_path / 'jobs', inventory, password, python=sys.executable, collections_path=collections_path,
-                 credential={'api_key': CREDENTIAL_KEY, 'region': 'global'})
+                 credential={'api_key': CREDENTIAL_KEY, 'region': 'global', 'api_url': accounts.url})
     return job, password
 
 
@@ -79,5 +80,9 @@ def test_an_account_without_a_key_of_its_own_fails_before_any_request_and_stops_
         ('account-02', 'Make sure this account has an API key of its own')]
     first, second, third = accounts
     assert first.wrong_subusers() == [] and first.writes()['writes'] == len(first.workload.differing)   # the canary
-    assert second.requests_log() == []      # never sent the credential's key (another account's) anywhere
-    assert third.requests_log() == []       # max_fail_percentage 0: the play stopped
+    # account-02 never sent the credential's key (or another account's) anywhere, and account-03 did not run at
+    # all (max_fail_percentage 0 stopped the play): every request of the job is the canary's, none refused.
+    log = accounts.emulator.requests_log()
+    assert log and {entry['account'] for entry in log} == {first.name}
+    assert [entry for entry in log if entry['status'] >= 400] == []
+    assert second.wrong_subusers() and third.wrong_subusers()
