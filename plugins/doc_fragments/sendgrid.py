@@ -143,12 +143,16 @@ options:
     type: str
   pool:
     description:
-      - Only IPs in the IP pool with this name.
+      - Only IPs in the IP pool with this name (case-sensitive).
+      - A name that is no pool of the account is an error, as for O(subuser).
       - Cannot be combined with O(is_parent_assigned) (the API rejects the combination).
     type: str
   is_leased:
     description:
       - Only IPs leased from SendGrid (V(true)) or only customer-owned IPs (V(false)).
+      - This and the other IP-management filters (O(is_enabled), O(is_parent_assigned), O(ip_region), O(added_after),
+        O(added_before)) are answered by C(GET /v3/send_ips/ips); they exclude the IPs that listing does not return,
+        and the task fails if the API refuses that listing.
     type: bool
   is_enabled:
     description:
@@ -160,7 +164,7 @@ options:
     type: bool
   ip_region:
     description:
-      - Only IPs in this region.
+      - Only IPs in this region. A global subuser can only send from V(us) IPs, an EU subuser only from V(eu) IPs.
     type: str
     choices: [us, eu]
   added_after:

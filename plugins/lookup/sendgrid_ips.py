@@ -14,7 +14,10 @@ description:
     makes the same requests), without a task and a registered variable.
   - By default returns the IP addresses. With O(details=true) returns one dictionary per IP, like
     RV(mailops.sendgrid.sendgrid_ip_info#module:ips).
-  - Takes no terms; filter on addresses with O(ip).
+  - Takes no terms; filter on addresses with O(ip). An option it does not know (a misspelt filter) is an error, never
+    ignored.
+  - Warnings of the listing (IPs C(GET /v3/send_ips/ips) does not list, a refused IP-management listing; see
+    M(mailops.sendgrid.sendgrid_ip_info)) are shown as Ansible warnings.
   - Runs on the controller, so the controller needs the Python library C(requests) and network access to the API.
 author:
   - mailops.sendgrid maintainers (@mailops)
@@ -56,12 +59,12 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ query('mailops.sendgrid.sendgrid_ips', status='free', pool='transactional') }}"
 
-- name: Give a new subuser the first available IP
+- name: Give a new global subuser the first available IP of its region (us; an EU subuser needs ip_region='eu')
   mailops.sendgrid.sendgrid_subuser_ips:
     api_key: "{{ sendgrid_api_key }}"
-    subuser: shop-eu
+    subuser: shop-us
     ips:
-      - "{{ query('mailops.sendgrid.sendgrid_ips', status='available', api_key=sendgrid_api_key) | first }}"
+      - "{{ query('mailops.sendgrid.sendgrid_ips', status='available', ip_region='us', api_key=sendgrid_api_key) | first }}"
 
 - name: IPs a subuser may send from, as one comma-separated string
   ansible.builtin.debug:
@@ -91,10 +94,12 @@ _raw:
   sample: ["192.0.2.13", "192.0.2.14"]
 """
 
+import difflib
 import typing as t
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError
@@ -112,20 +117,45 @@ FILTER_OPTIONS = (
 # Without details only the addresses are returned: ask for one field of GET /v3/ips so that the
 # GET /v3/send_ips/ips listing is read only when a filter needs it.
 ADDRESS_ONLY_FIELDS = ('subusers',)
+PLUGIN = 'the mailops.sendgrid.sendgrid_ips lookup'
+
+display = Display()
+
+
+def unknown_options_message(given: t.Iterable[str], known: t.Iterable[str]) -> str | None:
+    """Why the options are refused (a typo must not silently drop a filter), or ``None``."""
+    known = sorted(known)
+    unknown = sorted(set(given) - set(known))
+    if not unknown:
+        return None
+    hints = sorted({match for name in unknown for match in difflib.get_close_matches(name, known, n=1)})
+    hint = f' (did you mean {", ".join(hints)}?)' if hints else ''
+    return (f'{PLUGIN} got the unknown option{"s" if len(unknown) > 1 else ""} {", ".join(unknown)}{hint};'
+            f' its options are {", ".join(known)}')
+
+
+def import_error_summary(text: str | None) -> str:
+    """The last line of an import traceback (``No module named 'requests'``), without the traceback."""
+    lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
+    last = lines[-1] if lines else 'not installed'
+    return last.split(': ', 1)[1] if last.startswith(('ModuleNotFoundError: ', 'ImportError: ')) else last
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms: list[t.Any], variables: dict[str, t.Any] | None = None, **kwargs: t.Any) -> list[t.Any]:
         self.set_options(var_options=variables, direct=kwargs)
+        refused = unknown_options_message(kwargs, self._options)
+        if refused:
+            raise AnsibleLookupError(refused)
         if terms:
             raise AnsibleLookupError(
                 'the mailops.sendgrid.sendgrid_ips lookup takes no terms, got'
                 f' {len(terms)}; pass filters as keyword options, for example ip="192.0.2.0/24"')
         if not HAS_REQUESTS:
             raise AnsibleLookupError(
-                'the mailops.sendgrid.sendgrid_ips lookup needs the Python library requests on the controller;'
-                f' install it (pip install requests) in the Python that runs Ansible: {REQUESTS_IMPORT_ERROR}')
+                f'{PLUGIN} needs the Python library requests on the controller; install it (pip install requests)'
+                f' in the Python that runs Ansible ({import_error_summary(REQUESTS_IMPORT_ERROR)})')
 
         details = self.get_option('details')
         fields = self.get_option('fields')
@@ -146,6 +176,8 @@ class LookupModule(LookupBase):
             # The message names the method, path, status and the API's own errors; never the key.
             raise AnsibleLookupError(exc.message) from None
 
+        for warning in listing['warnings']:
+            display.warning(f'mailops.sendgrid.sendgrid_ips: {warning}')
         if details:
             return listing['ips']
         return [entry['ip'] for entry in listing['ips']]

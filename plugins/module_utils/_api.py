@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ._client import SendGridClient, build_path
+from ._client import REGION_URLS, SendGridClient, build_path
 from ._errors import SendGridNotFoundError, SendGridValidationError
 
 IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
@@ -156,3 +156,15 @@ class SendGridAPI:
 
     def stop_warmup(self, ip: str) -> None:
         self.client.request('DELETE', build_path('/v3/ips/warmup/{}', ip))
+
+    # ----------------------------------------------------------- added by the planner branch (issue 7, section 3)
+    # To be replaced by the client branch's knowledge of the host of each operation.
+
+    def serves_global_only_operations(self) -> bool:
+        """Whether this host serves the operations the spec serves only from ``api.sendgrid.com``
+        (ENDPOINTS.md section 11), among them ``/v3/send_ips/ips/{ip}/subusers:batchAdd`` and ``:batchDelete``.
+
+        False for the EU host, which cannot serve them: the planners then fall back to
+        ``PUT /v3/subusers/{name}/ips`` where that gives the same result.
+        """
+        return self.client.base_url.rstrip('/') != REGION_URLS['eu']

@@ -10,9 +10,15 @@ It reads only what the asked-for fields and filters need:
 
 - ``GET /v3/ips`` (all pages) always: subusers, pools, warmup, rDNS;
 - ``GET /v3/send_ips/ips`` (all pages) only for the IP-management fields
-  (``is_leased``, ``is_enabled``, ...) or filters on them;
+  (``is_leased``, ``is_enabled``, ``region``, ...) or filters on them;
 - ``GET /v3/subusers`` only for ``status=available`` (which subusers are
-  disabled) or to check that a ``subuser`` filter names a real subuser.
+  disabled) or to check that a ``subuser`` filter names a real subuser;
+- ``GET /v3/send_ips/pools`` only when a ``pool`` filter names a pool that no
+  IP is in (is it an empty pool, or no pool at all?).
+
+``GET /v3/ips`` decides which IPs exist: the two listings are separate systems
+that need not agree (ENDPOINTS.md section 11), and no IP is dropped because the
+second one lacks it.
 
 No per-IP endpoint is ever called.
 """
@@ -23,8 +29,19 @@ import datetime
 import typing as t
 
 from ._api import SendGridAPI
-from ._errors import SendGridInputError
-from ._ips import STATUSES, SubuserDirectory, classify, ip_matcher, ip_sort_key, matches_status
+from ._errors import SendGridAPIError, SendGridInputError
+from ._ips import (
+    STATUSES,
+    SubuserDirectory,
+    classify,
+    ip_matcher,
+    ip_sort_key,
+    listed,
+    matches_status,
+    sort_ips,
+    unknown_pool_message,
+)
+from ._rules import SEND_IPS_LISTING, IPFacts, describe_api_error
 
 BASIC_FIELDS = ('subusers', 'pools', 'warmup', 'start_date', 'rdns', 'whitelabeled')
 EXTENDED_FIELDS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled', 'is_leased', 'added_at', 'updated_at',
@@ -72,16 +89,17 @@ class IPListingQuery:
         self.subuser = subuser
         self.pool = pool
         self.fields = tuple(fields) if fields else ALL_FIELDS
-        self.send_ips_filters = {
-            key: value for key, value in (
-                ('is_leased', is_leased),
-                ('is_enabled', is_enabled),
-                ('is_parent_assigned', is_parent_assigned),
-                ('region', ip_region),
-                ('start_added_at', parse_timestamp(added_after, 'added_after')),
-                ('end_added_at', parse_timestamp(added_before, 'added_before')),
-            ) if value is not None
-        }
+        filters = (
+            ('is_leased', 'is_leased', is_leased),
+            ('is_enabled', 'is_enabled', is_enabled),
+            ('is_parent_assigned', 'is_parent_assigned', is_parent_assigned),
+            ('ip_region', 'region', ip_region),
+            ('added_after', 'start_added_at', parse_timestamp(added_after, 'added_after')),
+            ('added_before', 'end_added_at', parse_timestamp(added_before, 'added_before')),
+        )
+        # The API's query parameters, and the options they come from (for messages).
+        self.send_ips_filters = {key: value for _option, key, value in filters if value is not None}
+        self.ip_management_options = [option for option, _key, value in filters if value is not None]
 
     @property
     def needs_send_ips(self) -> bool:
@@ -113,19 +131,29 @@ def parse_timestamp(value: t.Any, option: str) -> int | None:
     return int(moment.timestamp())
 
 
-def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, list[dict[str, t.Any]]]:
-    """Return ``{"ips": [...], "usage": [{"ip", "subuser"}, ...]}`` sorted by IP (then subuser)."""
+def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, t.Any]:
+    """Return ``{"ips": [...], "usage": [{"ip", "subuser"}, ...], "warnings": [...]}`` sorted by IP (then subuser).
+
+    ``GET /v3/ips`` decides which IPs exist; ``GET /v3/send_ips/ips`` only adds the IP-management fields. An IP
+    the second listing lacks keeps its basic fields, its extended fields are ``None``, and a warning names it;
+    only an IP-management filter excludes an IP. The caller shows the warnings (``module.warn``, or the
+    display's warning in a plugin).
+    """
+    warnings: list[str] = []
     directory = SubuserDirectory(api.list_subusers()) if query.needs_subusers else None
     if directory is not None and query.subuser is not None:
         directory.require([query.subuser], option='subuser')
 
     records = api.list_ips()
+    if query.pool is not None:
+        require_pool(api, query.pool, records)
     extended = None
     if query.needs_send_ips:
-        extended = {entry['ip']: entry for entry in api.list_send_ips(**query.send_ips_filters)}
+        extended = read_extended(api, query, warnings)
 
     disabled = directory.disabled() if directory is not None else set()
     selected: list[tuple[dict[str, t.Any], list[str]]] = []
+    lacking: list[str] = []
     for record in records:
         address = record['ip']
         if query.ip_match is not None and not query.ip_match(address):
@@ -138,8 +166,14 @@ def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, list[
             continue
         if not matches_status(classify(record, disabled, query.pools_as_taken), query.status):
             continue
-        if extended is not None and address not in extended:
-            continue  # filtered out by the IP-management filters
+        details: t.Mapping[str, t.Any] = {}
+        if extended is not None:
+            if address in extended:
+                details = extended[address]
+            elif query.send_ips_filters:
+                continue  # excluded by an IP-management filter: the filtered listing does not have it
+            else:
+                lacking.append(address)
         entry: dict[str, t.Any] = {'ip': address}
         full = {
             'subusers': subusers,
@@ -148,17 +182,61 @@ def list_account_ips(api: SendGridAPI, query: IPListingQuery) -> dict[str, list[
             'start_date': record.get('start_date'),
             'rdns': record.get('rdns') or None,
             'whitelabeled': bool(record.get('whitelabeled')),
+            **{field: details.get(field) for field in EXTENDED_FIELDS},
         }
-        if extended is not None:
-            details = extended[address]
-            full.update({field: details.get(field) for field in EXTENDED_FIELDS})
         for field in query.fields:
-            if field in full:
-                entry[field] = full[field]
+            entry[field] = full[field]
         selected.append((entry, subusers))
+
+    if lacking:
+        warnings.append(
+            f'{len(lacking)} IP(s) listed by GET /v3/ips are missing from {SEND_IPS_LISTING}, so their'
+            f' {_and_list(EXTENDED_FIELDS)} are null: {listed(sort_ips(lacking))}')
+    if extended is not None:
+        known = {record['ip'] for record in records}
+        only_extended = sort_ips(ip for ip in extended if ip not in known
+                                 and (query.ip_match is None or query.ip_match(ip)))
+        if only_extended:
+            warnings.append(
+                f'{len(only_extended)} IP(s) listed by {SEND_IPS_LISTING} are not listed by GET /v3/ips, which decides'
+                f' which IPs the account has; they are left out: {listed(only_extended)}')
 
     selected.sort(key=lambda pair: ip_sort_key(pair[0]['ip']))
     return {
         'ips': [entry for entry, _subusers in selected],
         'usage': [{'ip': entry['ip'], 'subuser': name} for entry, subusers in selected for name in subusers],
+        'warnings': warnings,
     }
+
+
+def read_extended(api: SendGridAPI, query: IPListingQuery, warnings: list[str]) -> dict[str, dict[str, t.Any]] | None:
+    """The IP-management listing keyed by IP. When the API refuses it (401, 403, 404): fail if a filter needs
+    it, otherwise ``None`` and a warning that says which call failed and why."""
+    facts = IPFacts.read(api, **query.send_ips_filters)
+    if facts.by_ip is not None:
+        return facts.by_ip
+    failure = t.cast(SendGridAPIError, facts.failure)
+    if query.send_ips_filters:
+        failure.message += (f'; the filters {", ".join(query.ip_management_options)} need {SEND_IPS_LISTING}'
+                            ' (the IP Address Management API), so the listing cannot be made')
+        failure.args = (failure.message,)
+        raise failure
+    asked = [field for field in EXTENDED_FIELDS if field in query.fields]
+    warnings.append(
+        f'{describe_api_error(failure)}. The IP-management fields ({", ".join(asked)}) are null for every IP.'
+        ' An API key without the IP Address Management scope, or an account without that API (in public beta),'
+        ' is answered so; ask only for the basic fields to skip that listing')
+    return None
+
+
+def require_pool(api: SendGridAPI, name: str, records: t.Iterable[t.Mapping[str, t.Any]]) -> None:
+    """A ``pool`` filter must name a pool of the account; the pool listing is read only when no IP names it."""
+    if any(name in (record.get('pools') or ()) for record in records):
+        return
+    pools = [entry['name'] for entry in api.list_pools()]
+    if name not in pools:
+        raise SendGridInputError(unknown_pool_message('pool', name, pools))
+
+
+def _and_list(items: t.Sequence[str]) -> str:
+    return ', '.join(items[:-1]) + ' and ' + items[-1] if len(items) > 1 else ''.join(items)

@@ -18,6 +18,30 @@ STATUSES = ('all', 'free', 'taken', 'available')
 MAX_POOLS = 100              # pools per account
 MAX_POOL_IPS = 100           # IPs per pool
 POOL_NAME_MIN, POOL_NAME_MAX = 2, 64
+MAX_LISTED = 20              # items of one kind spelled out in a message; the rest are counted
+# A subuser sends only from IPs of its own region: a global subuser from us IPs, an eu subuser from eu IPs.
+IP_REGION_OF_SUBUSER_REGION = {'global': 'us', 'eu': 'eu'}
+
+
+def listed(items: t.Iterable[t.Any], separator: str = ', ', limit: int = MAX_LISTED) -> str:
+    """The first ``limit`` items joined, then how many more there are: keeps every message short."""
+    items = [str(item) for item in items]
+    shown = separator.join(items[:limit])
+    if len(items) > limit:
+        shown += f'{separator}... and {len(items) - limit} more'
+    return shown
+
+
+def unknown_pool_message(option: str, name: str, pools: t.Iterable[str]) -> str:
+    """The error for a filter or option that names a pool the account does not have (names are case-sensitive)."""
+    pools = sorted(pools)
+    return (f'{option}: no IP pool named {name!r} on this account'
+            + (f' (its pools: {listed(pools)})' if pools else ' (it has no pool)'))
+
+
+def subuser_ip_region(subuser: t.Mapping[str, t.Any]) -> str:
+    """The region of the IPs a subuser (a ``GET /v3/subusers`` entry) may send from: ``us`` or ``eu``."""
+    return IP_REGION_OF_SUBUSER_REGION.get(subuser.get('region') or 'global', 'us')
 
 
 def normalize_ip(value: t.Any, ipv4_only: bool = False) -> str:

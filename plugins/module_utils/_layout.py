@@ -10,83 +10,66 @@ Used by the ``sendgrid_ip_layout`` module (and so the ``ip_layout`` role) and th
 The work is split in four steps, each usable on its own:
 
 ``parse_layout()``
-    checks the declaration alone (malformed or IPv6 addresses, pool names, sizes) and
-    collects every problem instead of raising at the first;
+    checks the declaration alone (malformed or IPv6 addresses, a dictionary where a list of IPs is due,
+    pool names, sizes) and collects every problem instead of raising at the first;
 ``AccountSnapshot.read()``
-    reads the account with a fixed number of list reads, whatever the layout's size:
-    ``GET /v3/ips`` (all pages: every IP's subusers, pools and warmup),
-    ``GET /v3/subusers`` (all pages) only when subusers are declared, and
-    ``GET /v3/send_ips/pools`` (the pool ids) only when pools are declared;
+    reads the account with a fixed number of list reads, whatever the layout's size, and only those the
+    comparison and the checks need: ``GET /v3/ips`` (all pages) always; ``GET /v3/subusers`` when a named
+    subuser gains an IP or holds none; ``GET /v3/send_ips/pools`` when a named pool changes or holds no IP;
+    ``GET /v3/send_ips/ips`` (the IPs' regions and ``is_parent_assigned``) when an IP joins a subuser or
+    a pool. A layout that already holds makes only the ``GET /v3/ips`` pages;
 ``plan_layout()``
-    adds the problems only the account can reveal (unknown IPs and subusers, the 100 pools
-    and 100 IPs per pool limits), raises one ``SendGridLayoutError`` naming all of them, or
-    returns a ``LayoutPlan``: the differences and the fewest writes that remove them;
+    adds the problems only the account can reveal (unknown IPs and subusers, regions, IPs that cannot join
+    a pool, the 100 pools and 100 IPs per pool limits: ``_rules``), raises one ``SendGridLayoutError``
+    naming all of them, or returns a ``LayoutPlan``: the differences and the fewest writes that remove them;
 ``apply_plan()``
-    runs the writes with a bounded thread pool sharing one client, holding back new writes
-    while the last response said the rate limit is spent. A failed write does not stop the
-    others; the error raised afterwards lists what was applied and what failed.
+    runs the writes with a bounded thread pool sharing one client (``_writes``).
 
 Subusers and pools the layout does not name are never read one by one nor written, even
 with ``exclusive``; an omitted part (``pools``, ``subusers`` or ``warmup`` is ``None``) is
 never touched.
+
+With ``exclusive=false``, IPs are added to subusers with ``subusers:batchAdd``, one call per IP for all the
+subusers that gain it, so that concurrent runs never undo each other's additions. With ``exclusive=true``
+each changed subuser gets its exact list with ``PUT /v3/subusers/{name}/ips``. A host that cannot serve
+the batch calls (the EU host) gets the ``PUT`` of each subuser's whole list in both cases.
 """
 
 from __future__ import annotations
 
-import threading
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
-from ._api import POOL_IPS_PER_CALL, SendGridAPI, chunked
-from ._errors import SendGridError, SendGridInputError
+from ._api import SendGridAPI
+from ._errors import SendGridInputError
 from ._ips import MAX_POOL_IPS, MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
-DEFAULT_CONCURRENCY = 4
-MAX_LISTED = 20              # items of each kind spelled out in an error message
+from ._rules import Findings, IPFacts, SendGridProblemsError
+from ._writes import (
+    DEFAULT_CONCURRENCY,
+    ApplyReport,
+    Job,
+    SendGridPartialApplyError,
+    Write,
+    apply_jobs,
+    create_pool_write,
+    ip_subusers_writes,
+    pool_member_writes,
+    start_warmup_write,
+    stop_warmup_write,
+    subuser_ips_write,
+)
+
+__all__ = [
+    'DEFAULT_CONCURRENCY', 'AccountSnapshot', 'ApplyReport', 'Layout', 'LayoutPlan', 'SendGridLayoutError',
+    'SendGridPartialApplyError', 'Write', 'apply_plan', 'converge_layout', 'mistyped_keys', 'parse_layout',
+    'plan_layout',
+]
 
 
-class SendGridLayoutError(SendGridInputError):
+class SendGridLayoutError(SendGridProblemsError):
     """The layout has problems; nothing was written. ``problems`` lists every one of them."""
 
     def __init__(self, problems: t.Sequence[str]) -> None:
-        self.problems = list(problems)
-        count = len(self.problems)
-        super().__init__(
-            f'the IP layout has {count} problem{"s" if count != 1 else ""}; nothing was written: '
-            + '; '.join(f'({number}) {problem}' for number, problem in enumerate(self.problems, 1)))
-
-    def to_result(self) -> dict[str, t.Any]:
-        return {'problems': self.problems}
-
-
-class SendGridPartialApplyError(SendGridError):
-    """Some writes failed after the others were applied. A re-run reads the account again and converges."""
-
-    def __init__(self, applied: t.Sequence[str], failed: t.Sequence[str], not_attempted: t.Sequence[str]) -> None:
-        self.applied = list(applied)
-        self.failed = list(failed)
-        self.not_attempted = list(not_attempted)
-        parts = [f'{len(self.failed)} of {len(self.applied) + len(self.failed) + len(self.not_attempted)}'
-                 f' writes failed; the layout is only partly applied.',
-                 'Failed: ' + _listing(self.failed) + '.',
-                 ('Applied (these stay in place): ' + _listing(self.applied) + '.') if self.applied
-                 else 'Nothing was applied.']
-        if self.not_attempted:
-            parts.append('Not attempted (they depended on a failed write): ' + _listing(self.not_attempted) + '.')
-        parts.append('Fix the cause and run the task again: it reads the account afresh and applies only what is'
-                     ' still missing.')
-        super().__init__(' '.join(parts))
-
-    def to_result(self) -> dict[str, t.Any]:
-        # ``failed`` is Ansible's own result key, hence the ``writes_`` prefix.
-        return {'changed': bool(self.applied), 'writes_applied': self.applied, 'writes_failed': self.failed,
-                'writes_not_attempted': self.not_attempted}
-
-
-def _listing(items: t.Sequence[str]) -> str:
-    shown = '; '.join(items[:MAX_LISTED])
-    if len(items) > MAX_LISTED:
-        shown += f'; ... and {len(items) - MAX_LISTED} more'
-    return shown
+        super().__init__(problems, subject='the IP layout')
 
 
 # ---------------------------------------------------------------------------------------- declaration
@@ -117,6 +100,10 @@ class Layout:
         if self.warmup is not None:
             yield 'warmup', self.warmup
 
+    @property
+    def empty(self) -> bool:
+        return self.pools is None and self.subusers is None and self.warmup is None
+
 
 def parse_layout(
     pools: t.Mapping[t.Any, t.Any] | None = None,
@@ -140,6 +127,27 @@ def parse_layout(
     return Layout(parsed_pools, parsed_subusers, parsed_warmup, bool(exclusive), problems)
 
 
+def mistyped_keys(part: str, value: t.Any) -> list[str]:
+    """Keys of a ``name -> list of IPs`` part that are not strings: YAML 1.1 reads an unquoted ``yes``, ``off``,
+    ``0x1F`` or ``12:30`` as a boolean or a number. A module only ever sees them as strings (``"true"``,
+    ``"31"``, ``"750"``), so the action plugin checks them before the module runs."""
+    if not isinstance(value, t.Mapping):
+        return []
+    problems = []
+    for key in value:
+        if isinstance(key, bool):
+            problems.append(
+                f'{part}: the name {key!r} is a boolean, not a name: YAML reads an unquoted yes, no, on, off, true or'
+                " false as a boolean; quote the name as you meant it, for example 'yes': [...]")
+        elif isinstance(key, (int, float)):
+            problems.append(
+                f'{part}: the name {key!r} is a number, not a name: YAML reads unquoted names such as 0x1F, 012 or'
+                " 12:30 as numbers; quote the name as you meant it, for example '12:30': [...]")
+        elif not isinstance(key, str):
+            problems.append(f'{part}: the name {key!r} is a {type(key).__name__}, not a name; quote it')
+    return problems
+
+
 def _parse_mapping(
     part: str,
     shape: str,
@@ -154,6 +162,7 @@ def _parse_mapping(
     if not isinstance(value, t.Mapping):
         problems.append(f'{part}: must be a dictionary of {shape}')
         return None
+    problems.extend(mistyped_keys(part, value))
     parsed = {}
     for raw_name, members in value.items():
         name = str(raw_name)
@@ -167,6 +176,9 @@ def _username_problems(name: str) -> list[str]:
 
 
 def _parse_ip_list(where: str, members: t.Any, ipv4_only: bool, problems: list[str]) -> list[str]:
+    if isinstance(members, t.Mapping):
+        problems.append(f'{where}: must be a list of IP addresses, got a dictionary (its keys are not taken as IPs)')
+        return []
     if isinstance(members, (str, bytes)) or not isinstance(members, t.Iterable):
         problems.append(f'{where}: must be a list of IP addresses, got {type(members).__name__}')
         return []
@@ -183,18 +195,24 @@ def _parse_ip_list(where: str, members: t.Any, ipv4_only: bool, problems: list[s
 
 
 class AccountSnapshot:
-    """What the plan needs to know about the account, read with a fixed number of list reads."""
+    """What the plan needs to know about the account, read with a fixed number of list reads.
+
+    ``directory`` (subusers), ``pool_ids`` and ``facts`` (``GET /v3/send_ips/ips``) are ``None`` when they
+    were not read.
+    """
 
     def __init__(
         self,
         ips: t.Iterable[t.Mapping[str, t.Any]],
         subusers: t.Iterable[t.Mapping[str, t.Any]] | None = None,
         pools: t.Iterable[t.Mapping[str, t.Any]] | None = None,
+        facts: IPFacts | None = None,
     ) -> None:
         self.ips: dict[str, dict[str, t.Any]] = {record['ip']: dict(record) for record in ips}
         self.directory = SubuserDirectory(subusers) if subusers is not None else None
         self.pool_ids: dict[str, str] | None = (
             {entry['name']: str(entry['id']) for entry in pools} if pools is not None else None)
+        self.facts = facts
         self._subuser_ips: dict[str, set[str]] = {}
         self._pool_ips: dict[str, set[str]] = {}
         for ip, record in self.ips.items():
@@ -205,12 +223,48 @@ class AccountSnapshot:
 
     @classmethod
     def read(cls, api: SendGridAPI, layout: Layout) -> AccountSnapshot:
-        if layout.pools is None and layout.subusers is None and layout.warmup is None:
+        if layout.empty:
             return cls([])
-        ips = api.list_ips()
-        subusers = api.list_subusers() if layout.subusers else None
-        pools = api.list_pools() if layout.pools else None
-        return cls(ips, subusers, pools)
+        snapshot = cls(api.list_ips())
+        if snapshot.needs_subusers(layout):
+            snapshot.directory = SubuserDirectory(api.list_subusers())
+        if snapshot.needs_pools(layout):
+            snapshot.pool_ids = {entry['name']: str(entry['id']) for entry in api.list_pools()}
+        if snapshot.needs_facts(layout):
+            snapshot.facts = IPFacts.read(api)
+        return snapshot
+
+    # ---------------------------------------------------------------- what the plan needs besides GET /v3/ips
+
+    def subuser_gains(self, layout: Layout) -> dict[str, set[str]]:
+        """Named subuser -> the IPs it gains (the same with and without ``exclusive``)."""
+        return {name: set(ips) - self.members_of_subuser(name) for name, ips in (layout.subusers or {}).items()
+                if set(ips) - self.members_of_subuser(name)}
+
+    def pool_gains(self, layout: Layout) -> dict[str, set[str]]:
+        return {name: set(ips) - self.members_of_pool(name) for name, ips in (layout.pools or {}).items()
+                if set(ips) - self.members_of_pool(name)}
+
+    def needs_subusers(self, layout: Layout) -> bool:
+        """Ids and regions for the subusers that gain IPs; existence for those no IP names."""
+        return bool(layout.subusers) and (bool(self.subuser_gains(layout))
+                                          or any(name not in self._subuser_ips for name in layout.subusers or {}))
+
+    def needs_pools(self, layout: Layout) -> bool:
+        """Ids for the pools that change; existence for those no IP names (empty, or to be created)."""
+        if not layout.pools:
+            return False
+        for name, ips in layout.pools.items():
+            before = self.members_of_pool(name)
+            if name not in self._pool_ips or set(ips) - before or (layout.exclusive and before != set(ips)):
+                return True
+        return False
+
+    def needs_facts(self, layout: Layout) -> bool:
+        """Regions and ``is_parent_assigned`` for the IPs that join a subuser or a pool."""
+        return bool(self.subuser_gains(layout) or self.pool_gains(layout))
+
+    # ---------------------------------------------------------------- views
 
     def members_of_subuser(self, username: str) -> set[str]:
         return set(self._subuser_ips.get(username, ()))
@@ -220,6 +274,9 @@ class AccountSnapshot:
 
     def warming(self) -> set[str]:
         return {ip for ip, record in self.ips.items() if record.get('warmup')}
+
+    def pool_exists(self, name: str) -> bool:
+        return name in self._pool_ips or (self.pool_ids is not None and name in self.pool_ids)
 
 
 # ---------------------------------------------------------------------------------------- plan
@@ -249,39 +306,29 @@ class Change:
         return not self.exists or self.before != self.after
 
 
-class Write:
-    """One API write. ``run(api)`` makes exactly one request."""
-
-    def __init__(self, description: str, run: t.Callable[[SendGridAPI], t.Any]) -> None:
-        self.description = description
-        self.run = run
-
-    def __repr__(self) -> str:
-        return f'Write({self.description!r})'
-
-
-class Job:
-    """Writes that must run in order (a pool's removals before its additions); jobs run concurrently."""
-
-    def __init__(self, writes: t.Sequence[Write]) -> None:
-        self.writes = list(writes)
-
-
 class LayoutPlan:
-    """The differences between the account and the layout, and the writes that remove them."""
+    """The differences between the account and the layout, and the writes that remove them.
 
-    def __init__(self, layout: Layout, account: AccountSnapshot) -> None:
+    ``batch_subuser_calls`` says whether the host serves ``subusers:batchAdd`` (see the module docstring).
+    ``warnings`` are the checks the snapshot could not make (the API decides those).
+    """
+
+    def __init__(self, layout: Layout, account: AccountSnapshot, batch_subuser_calls: bool = True,
+                 warnings: t.Sequence[str] = ()) -> None:
         self.layout = layout
+        self.account = account
+        self.batch_subuser_calls = batch_subuser_calls
+        self.warnings = list(warnings)
         self.pools: dict[str, Change] = {}
         self.subusers: dict[str, Change] = {}
         self.warmup: Change | None = None
         exclusive = layout.exclusive
-        pool_ids = account.pool_ids or {}
         for name, ips in sorted((layout.pools or {}).items()):
-            if name in pool_ids:
+            if account.pool_exists(name):
                 before = account.members_of_pool(name)
                 after = set(ips) if exclusive else before | set(ips)
-                self.pools[name] = Change(name, before, after, pool_id=pool_ids[name])
+                pool_id = (account.pool_ids or {}).get(name)
+                self.pools[name] = Change(name, before, after, pool_id=pool_id)
             else:
                 self.pools[name] = Change(name, set(), set(ips), exists=False)
         for name, ips in sorted((layout.subusers or {}).items()):
@@ -297,7 +344,7 @@ class LayoutPlan:
         return bool(self.jobs())
 
     def jobs(self) -> list[Job]:
-        """The writes, grouped: pools (sorted by name), subusers (sorted), then warmup starts and stops."""
+        """The writes, grouped: pools (sorted by name), subusers (by IP, or by name), then warmup starts and stops."""
         if self._jobs is None:
             self._jobs = self._plan_jobs()
         return self._jobs
@@ -305,15 +352,27 @@ class LayoutPlan:
     def _plan_jobs(self) -> list[Job]:
         jobs = []
         for change in self.pools.values():
-            writes = _pool_writes(change)
-            if writes:
-                jobs.append(Job(writes))
-        for change in self.subusers.values():
-            if change.changed:
-                jobs.append(Job([_subuser_write(change)]))
+            if not change.exists:
+                jobs.append(Job([create_pool_write(change.name, change.after)]))
+            elif change.changed:
+                jobs.append(Job(pool_member_writes(change.name, t.cast(str, change.pool_id), change.added,
+                                                   change.removed)))
+        changed = [change for change in self.subusers.values() if change.changed]
+        if self.layout.exclusive or not self.batch_subuser_calls:
+            jobs.extend(Job([subuser_ips_write(change.name, change.after, change.added, change.removed)])
+                        for change in changed)
+        else:
+            # Only additions (exclusive=false): one batchAdd per IP for every subuser that gains it.
+            directory = t.cast(SubuserDirectory, self.account.directory)
+            gainers: dict[str, dict[str, str]] = {}
+            for change in changed:
+                for ip in change.added:
+                    gainers.setdefault(ip, {})[change.name] = directory.id_of(change.name)
+            for ip in sort_ips(gainers):
+                jobs.extend(Job([write]) for write in ip_subusers_writes(ip, gainers[ip], add=True))
         if self.warmup is not None:
-            jobs.extend(Job([_start_warmup_write(ip)]) for ip in self.warmup.added)
-            jobs.extend(Job([_stop_warmup_write(ip)]) for ip in self.warmup.removed)
+            jobs.extend(Job([start_warmup_write(ip)]) for ip in self.warmup.added)
+            jobs.extend(Job([stop_warmup_write(ip)]) for ip in self.warmup.removed)
         return jobs
 
     def writes(self) -> list[Write]:
@@ -359,49 +418,15 @@ class LayoutPlan:
         return state
 
 
-def _pool_writes(change: Change) -> list[Write]:
-    name = change.name
-    if not change.exists:
-        ips = sort_ips(change.after)
-        label = f'create pool {name}' + (f' with {", ".join(ips)}' if ips else '')
-        return [Write(label, lambda api: api.create_pool(name, ips))]
-    pool_id = t.cast(str, change.pool_id)
-    writes = []
-    # Removals first: a full pool (100 IPs) can then take its new members.
-    for chunk in chunked(change.removed, POOL_IPS_PER_CALL):
-        writes.append(Write(f'remove {", ".join(chunk)} from pool {name}',
-                            lambda api, chunk=chunk: api.remove_ips_from_pool(pool_id, chunk)))
-    for chunk in chunked(change.added, POOL_IPS_PER_CALL):
-        writes.append(Write(f'add {", ".join(chunk)} to pool {name}',
-                            lambda api, chunk=chunk: api.add_ips_to_pool(pool_id, chunk)))
-    return writes
-
-
-def _subuser_write(change: Change) -> Write:
-    name, ips = change.name, sort_ips(change.after)
-    details = []
-    if change.added:
-        details.append('add ' + ', '.join(change.added))
-    if change.removed:
-        details.append('remove ' + ', '.join(change.removed))
-    return Write(f'set the IPs of subuser {name} ({"; ".join(details)})',
-                 lambda api: api.set_subuser_ips(name, ips))
-
-
-def _start_warmup_write(ip: str) -> Write:
-    return Write(f'start warmup of {ip}', lambda api: api.start_warmup(ip))
-
-
-def _stop_warmup_write(ip: str) -> Write:
-    return Write(f'stop warmup of {ip}', lambda api: api.stop_warmup(ip))
-
-
-def plan_layout(layout: Layout, account: AccountSnapshot) -> LayoutPlan:
+def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: bool = True) -> LayoutPlan:
     """Check the layout against the account and plan the writes.
 
-    Raises ``SendGridLayoutError`` naming every problem (the layout's own and the account's).
+    Raises ``SendGridLayoutError`` naming every problem (the layout's own and the account's): every rule the
+    snapshot reveals is checked here, before the first write.
     """
-    problems = list(layout.problems)
+    findings = Findings()
+    problems = findings.problems
+    problems.extend(layout.problems)
     for where, ips in layout.ip_lists():
         unknown = sort_ips(set(ips) - set(account.ips))
         if unknown:
@@ -419,79 +444,29 @@ def plan_layout(layout: Layout, account: AccountSnapshot) -> LayoutPlan:
                 ' SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least'
                 ' one IP or leave it out of the layout')
     if layout.pools and account.pool_ids is not None:
-        new_pools = sorted(set(layout.pools) - set(account.pool_ids))
-        if new_pools and len(account.pool_ids) + len(new_pools) > MAX_POOLS:
-            problems.append(
-                f'pools: the account has {len(account.pool_ids)} pools; creating {", ".join(new_pools)} would exceed'
-                f' the limit of {MAX_POOLS}')
+        findings.check_pool_count(len(account.pool_ids), sorted(set(layout.pools) - set(account.pool_ids)))
         if not layout.exclusive:
             for name in sorted(set(layout.pools) & set(account.pool_ids)):
-                total = len(account.members_of_pool(name) | set(layout.pools[name]))
-                if total > MAX_POOL_IPS:
-                    problems.append(f'pools.{name}: would hold {total} IPs (its current ones plus the declared ones);'
-                                    f' a pool holds at most {MAX_POOL_IPS}')
+                findings.check_pool_size(len(account.members_of_pool(name) | set(layout.pools[name])),
+                                         f'pools.{name}', ' (its current ones plus the declared ones)')
+    if account.facts is not None:
+        on_account = set(account.ips)
+        gains = {name: ips & on_account for name, ips in account.subuser_gains(layout).items()}
+        findings.check_regions(gains, account.directory.by_name if account.directory is not None else {},
+                               account.facts, where=lambda name: f'subusers.{name}')
+        findings.check_pool_members({name: ips & on_account for name, ips in account.pool_gains(layout).items()},
+                                    account.facts, where=lambda name: f'pools.{name}')
     if problems:
         raise SendGridLayoutError(problems)
-    return LayoutPlan(layout, account)
+    return LayoutPlan(layout, account, batch_subuser_calls=batch_subuser_calls, warnings=findings.warnings)
 
 
 # ---------------------------------------------------------------------------------------- apply
 
 
-class ApplyReport:
-    """What ``apply_plan`` did: descriptions of the writes ``applied``, ``failed`` (with the error) and
-    ``not_attempted``."""
-
-    def __init__(self) -> None:
-        self.applied: list[str] = []
-        self.failed: list[str] = []
-        self.not_attempted: list[str] = []
-        self.rate_limit_waits = 0
-        self._lock = threading.Lock()
-
-    def record(self, bucket: str, description: str) -> None:
-        with self._lock:
-            getattr(self, bucket).append(description)
-
-    def count_wait(self) -> None:
-        with self._lock:
-            self.rate_limit_waits += 1
-
-
 def apply_plan(api: SendGridAPI, plan: LayoutPlan, concurrency: int = DEFAULT_CONCURRENCY) -> ApplyReport:
-    """Run the plan's writes with ``concurrency`` threads sharing ``api``'s client.
-
-    Before each write, waits while the last response said the rate limit is spent (the client
-    retries a 429 by itself anyway). When some writes fail, the others still run; then
-    ``SendGridPartialApplyError`` lists what was applied, what failed and what was not attempted.
-    """
-    if concurrency < 1:
-        raise SendGridInputError(f'concurrency must be at least 1, got {concurrency}')
-    report = ApplyReport()
-    jobs = plan.jobs()
-    if not jobs:
-        return report
-
-    def run_job(job: Job) -> None:
-        for position, write in enumerate(job.writes):
-            if api.client.wait_for_rate_limit() > 0:
-                report.count_wait()
-            try:
-                write.run(api)
-            except SendGridError as exc:
-                report.record('failed', f'{write.description}: {exc.message}')
-                for skipped in job.writes[position + 1:]:
-                    report.record('not_attempted', skipped.description)
-                return
-            report.record('applied', write.description)
-
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)), thread_name_prefix='sendgrid-layout') as pool:
-        futures = [pool.submit(run_job, job) for job in jobs]
-    for future in futures:
-        future.result()  # anything but a SendGridError (a bug) surfaces here, after every job ended
-    if report.failed:
-        raise SendGridPartialApplyError(report.applied, report.failed, report.not_attempted)
-    return report
+    """Run the plan's writes with ``concurrency`` threads sharing ``api``'s client (see ``_writes.apply_jobs``)."""
+    return apply_jobs(api, plan.jobs(), concurrency)
 
 
 # ---------------------------------------------------------------------------------------- all together
@@ -510,7 +485,7 @@ def converge_layout(
     if concurrency < 1:
         raise SendGridInputError(f'concurrency must be at least 1, got {concurrency}')
     layout = parse_layout(pools, subusers, warmup, exclusive)
-    plan = plan_layout(layout, AccountSnapshot.read(api, layout))
+    plan = plan_layout(layout, AccountSnapshot.read(api, layout), api.serves_global_only_operations())
     if check_mode:
         return plan, None
     return plan, apply_plan(api, plan, concurrency)

@@ -17,8 +17,11 @@ description:
     module maps them to the numeric ids the API uses with C(GET /v3/subusers).
   - Reads the IP first and writes only what differs, with at most one C(PATCH) for the settings and one batch
     call for each of the additions and removals (per 1000 subusers).
-  - Everything is checked before the first write. An IP that is not on the account, O(is_enabled) on an IP leased
-    from SendGrid, and unknown usernames (all named in one error) fail the task without any write.
+  - Everything is checked before the first write, and one error names every problem. The task fails without any
+    write for an IP that is not on the account, O(is_enabled) on an IP leased from SendGrid,
+    O(is_parent_assigned=false) on an IP that is in a pool (SendGrid keeps pool members parent-assigned), unknown
+    usernames, and subusers of another region than the IP's (a global subuser sends only from V(us) IPs, an EU
+    subuser only from V(eu) IPs).
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -72,8 +75,8 @@ notes:
   - At least one of O(is_auto_warmup), O(is_parent_assigned), O(is_enabled) and O(subusers) is required.
   - The IP Address Management API answers only the parent account; its write calls exist only on the global API
     (C(https://api.sendgrid.com)).
-  - If a write fails after an earlier write of the same task succeeded, the error message says what was already
-    applied; run the task again to converge.
+  - If SendGrid refuses a write for a reason the reads could not reveal, the error keeps SendGrid's message and says
+    what was already applied and what was not; run the task again to converge.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
   - module: mailops.sendgrid.sendgrid_ip_warmup
@@ -152,7 +155,7 @@ ip:
 
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
     SubuserDirectory,
@@ -160,6 +163,8 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     normalize_ip,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, ip_subusers_writes, run_in_order
 
 SETTINGS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled')
 
@@ -176,6 +181,11 @@ def ip_state(record: t.Mapping[str, t.Any], subusers: t.Iterable[str] | None) ->
     if subusers is not None:
         state['subusers'] = sorted(subusers)
     return state
+
+
+def settings_write(address: str, settings: dict[str, bool]) -> Write:
+    text = ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items()))
+    return Write(f'set {text} on {address}', lambda api: api.update_send_ip(address, **settings))
 
 
 def main() -> None:
@@ -202,68 +212,46 @@ def main() -> None:
         if current is None:
             raise SendGridInputError(f'ip: {address} is not on this SendGrid account')
         current = {**current, 'ip': address}
-        if params['is_enabled'] is not None and current.get('is_leased'):
-            raise SendGridInputError(
-                f'is_enabled: {address} is leased from SendGrid; is_enabled applies only to customer-owned IPs'
-                ' (is_leased=false). Leave is_enabled unset for this IP')
         settings = {
             field: params[field] for field in SETTINGS
             if params[field] is not None and current.get(field) != params[field]
         }
+        # Every rule the API enforces that the reads reveal, all in one error, before the first write.
+        findings = Findings()
+        findings.check_ip_settings(address, {field: params[field] for field in SETTINGS}, current)
 
-        directory: SubuserDirectory | None = None
         current_subusers = desired_subusers = None
-        add_ids: list[str] = []
-        remove_ids: list[str] = []
+        additions: dict[str, str] = {}
+        removals: dict[str, str] = {}
         if requested is not None:
             directory = SubuserDirectory(sg.api.list_subusers())
-            directory.require(requested)
+            unknown = directory.unknown(requested)
+            if unknown:
+                findings.problems.append(f'subusers: unknown subuser(s) on this account: {", ".join(unknown)}')
             id_by_name = {directory.name_of(subuser_id): subuser_id for subuser_id in sg.api.list_ip_subuser_ids(address)}
             current_subusers = set(id_by_name)
-            desired_subusers = desired_members(current_subusers, requested, params['subusers_state'])
-            add_ids = [directory.id_of(name) for name in sorted(desired_subusers - current_subusers)]
-            remove_ids = [id_by_name[name] for name in sorted(current_subusers - desired_subusers)]
+            desired_subusers = desired_members(current_subusers, set(requested) - set(unknown),
+                                               params['subusers_state'])
+            additions = {name: directory.id_of(name) for name in desired_subusers - current_subusers}
+            removals = {name: id_by_name[name] for name in current_subusers - desired_subusers}
+            findings.check_regions({name: {address} for name in additions}, directory.by_name, IPFacts([current]),
+                                   where=lambda name: f'subusers: {name}')
+        findings.raise_problems()
+        for warning in findings.warnings:
+            sg.module.warn(warning)
 
-        changed = bool(settings or add_ids or remove_ids)
-        if changed and not sg.check_mode:
-            apply_changes(sg, address, settings, add_ids, remove_ids, directory)
+        writes = ([settings_write(address, settings)] if settings else []) \
+            + (ip_subusers_writes(address, additions, add=True) if additions else []) \
+            + (ip_subusers_writes(address, removals, add=False) if removals else [])
+        if writes and not sg.check_mode:
+            run_in_order(sg.api, writes)
 
         before = ip_state(current, current_subusers)
         after = ip_state({**current, **settings}, desired_subusers)
-        result: dict[str, t.Any] = {'changed': changed, 'ip': after}
+        result: dict[str, t.Any] = {'changed': bool(writes), 'ip': after}
         if sg.diff_mode:
             result['diff'] = {'before': before, 'after': after}
         sg.exit_json(**result)
-
-
-def apply_changes(
-    sg: SendGridModule,
-    address: str,
-    settings: dict[str, bool],
-    add_ids: list[str],
-    remove_ids: list[str],
-    directory: SubuserDirectory | None,
-) -> None:
-    """PATCH the settings, then batchAdd, then batchDelete; a failure says what was already applied."""
-    applied: list[str] = []
-
-    def names(ids: list[str]) -> str:
-        return ', '.join(directory.name_of(subuser_id) if directory else subuser_id for subuser_id in ids)
-
-    try:
-        if settings:
-            sg.api.update_send_ip(address, **settings)
-            applied.append('set ' + ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items())))
-        if add_ids:
-            sg.api.add_subusers_to_ip(address, add_ids)
-            applied.append(f'added subusers {names(add_ids)}')
-        if remove_ids:
-            sg.api.remove_subusers_from_ip(address, remove_ids)
-            applied.append(f'removed subusers {names(remove_ids)}')
-    except SendGridError as exc:
-        if applied:
-            exc.message += f'. Already applied to {address} before this error: ' + '; '.join(applied)
-        raise
 
 
 if __name__ == '__main__':

@@ -15,6 +15,14 @@ description:
   - Classifies IPs the way the retired Web API v2 C(customer.ip) call did (O(status)), computed from v3 data.
   - Also returns RV(usage), the C({ip, subuser}) pairs of the v2 C(reseller.ip task=usage) call.
   - Makes only the requests the asked-for fields and filters need, and never one request per IP.
+  - C(GET /v3/ips) decides which IPs the account has. C(GET /v3/send_ips/ips), a separate system that need not
+    list the same IPs at the same moment, only adds the IP-management fields. An IP it lacks is still returned
+    with its other fields, its IP-management fields are V(null), and a warning names it. Only an IP-management
+    filter (O(is_leased), O(is_enabled), O(is_parent_assigned), O(ip_region), O(added_after), O(added_before))
+    excludes an IP.
+  - When C(GET /v3/send_ips/ips) is refused (HTTP 401, 403 or 404, as for a key without the IP Address Management
+    scope or an account without that API), the listing still succeeds with the other fields and a warning that
+    says which call failed and why; with an IP-management filter it fails.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -28,7 +36,8 @@ options:
       - The fields to return for each IP (besides RV(ips[].ip), which is always there).
       - Asking only for V(subusers), V(pools), V(warmup), V(start_date), V(rdns) and V(whitelabeled), with no filter on the
         IP-management settings, saves the C(GET /v3/send_ips/ips) listing.
-      - Defaults to every field.
+      - Defaults to every field, the IP's V(region) included (what deciding which subuser may send from an IP
+        needs), at the cost of that second listing (all pages, 1000 IPs per page).
     type: list
     elements: str
     choices: [subusers, pools, warmup, start_date, rdns, whitelabeled, is_auto_warmup, is_parent_assigned, is_enabled,
@@ -36,6 +45,8 @@ options:
 notes:
   - Reads C(GET /v3/ips) always, C(GET /v3/send_ips/ips) only for the IP-management fields and filters, and
     C(GET /v3/subusers) only for O(status=available) or O(subuser). All pages are read.
+  - Reads C(GET /v3/send_ips/pools) only when O(pool) names a pool that no IP is in, to tell an empty pool from
+    a pool that does not exist (an error).
 seealso:
   - module: mailops.sendgrid.sendgrid_subuser_ips
 """
@@ -65,6 +76,14 @@ EXAMPLES = r"""
     ip: 192.0.2.0/24
     is_leased: false
     fields: [subusers, is_enabled]
+
+- name: Available IPs a global subuser may be given (global subusers send from us IPs)
+  mailops.sendgrid.sendgrid_ip_info:
+    api_key: "{{ sendgrid_api_key }}"
+    status: available
+    ip_region: us
+    fields: [region]
+  register: available_us
 
 - name: Which subuser uses which IP (the v2 reseller.ip task=usage)
   ansible.builtin.debug:
@@ -106,7 +125,10 @@ ips:
       description: Whether the IP has a reverse DNS record.
       type: bool
     is_auto_warmup:
-      description: Whether automatic warmup is on.
+      description:
+        - Whether automatic warmup is on.
+        - This and the other IP-management fields below are V(null) for an IP C(GET /v3/send_ips/ips) does not
+          list (a warning names such IPs).
       type: bool
     is_parent_assigned:
       description: Whether the parent account may send from this IP.
@@ -124,7 +146,10 @@ ips:
       description: When the IP was last updated (Unix seconds), or V(null).
       type: int
     region:
-      description: The IP's region, V(us) or V(eu).
+      description:
+        - The IP's region, V(us) or V(eu). A global subuser can only send from V(us) IPs, an EU subuser only from
+          V(eu) IPs.
+        - V(null) when C(GET /v3/send_ips/ips) does not list the IP.
       type: str
 usage:
   description: One C({ip, subuser}) pair for each subuser of each returned IP, sorted by IP then subuser.
@@ -168,6 +193,8 @@ def main() -> None:
             'status', 'pools_as_taken', 'ip', 'subuser', 'pool', 'is_leased', 'is_enabled', 'is_parent_assigned',
             'ip_region', 'added_after', 'added_before', 'fields')})
         listing = list_account_ips(sg.api, query)
+        for warning in listing.pop('warnings'):
+            sg.module.warn(warning)
         sg.exit_json(changed=False, **listing)
 
 

@@ -13,15 +13,23 @@ description:
   - Takes the whole layout (O(pools), O(subusers), O(warmup)) and converges the account to it in one task, whatever
     its size. Use it (or the C(mailops.sendgrid.ip_layout) role) rather than one task per subuser or pool, which
     costs Ansible's per-task overhead hundreds of times.
-  - Reads the account once with a fixed number of list reads, whatever the layout's size
-    (C(GET /v3/ips), plus C(GET /v3/subusers) when O(subusers) is given and C(GET /v3/send_ips/pools) when O(pools)
-    is given, all pages of each), and never one read per IP, pool or subuser.
+  - Reads the account with a fixed number of list reads, whatever the layout's size, all pages of each, and never
+    one read per IP, pool or subuser. It reads only what the comparison and the checks need. C(GET /v3/ips) is always
+    read. C(GET /v3/subusers) is read when a named subuser gains an IP or holds none, and C(GET /v3/send_ips/pools)
+    when a named pool changes or holds no IP. C(GET /v3/send_ips/ips), for the IPs' regions and
+    C(is_parent_assigned), is read when an IP joins a subuser or a pool. A layout the account already matches makes
+    only the C(GET /v3/ips) reads.
   - Checks the whole layout against the account before writing anything. Malformed IPs, IPv6 addresses in subuser
-    lists, IPs or subusers not on the account, invalid pool names, pools over 100 IPs and more than 100 pools are
-    all named in one error, and nothing is written.
-  - Then makes the fewest writes. One C(PUT /v3/subusers/{name}/ips) per subuser whose IPs differ; for each pool,
+    lists, a dictionary where a list of IPs is due, IPs or subusers not on the account, IPs of another region than
+    the subuser given them (a global subuser sends only from V(us) IPs, an EU subuser only from V(eu) IPs), IPs that
+    cannot join a pool (C(is_parent_assigned) false), invalid pool names, pools over 100 IPs and more than 100 pools
+    are all named in one error (the first 20 spelled out), and nothing is written. A rule the reads cannot check (an
+    IP C(GET /v3/send_ips/ips) does not list, or that listing refused) is named in a warning and left to SendGrid.
+  - Then makes the fewest writes. With O(exclusive=false), one C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) per
+    IP, for every named subuser that gains it; an addition never undoes what another run adds at the same moment.
+    With O(exclusive=true), one C(PUT /v3/subusers/{name}/ips) per subuser whose IPs differ. For each pool,
     C(POST /v3/send_ips/pools) with its IPs in the body when it does not exist, otherwise C(ips:batchDelete) and
-    C(ips:batchAdd) for what differs; one C(POST /v3/ips/warmup) per IP to start warming, and with O(exclusive) one
+    C(ips:batchAdd) for what differs. One C(POST /v3/ips/warmup) per IP to start warming, and with O(exclusive) one
     C(DELETE /v3/ips/warmup/{ip}) per IP to stop warming.
   - Writes run concurrently (O(concurrency)). While the last response said the rate limit is spent
     (C(X-RateLimit-Remaining) is 0), no new write starts until C(X-RateLimit-Reset); a rate-limited write (HTTP 429)
@@ -53,6 +61,10 @@ options:
         the listed IPs (an empty list empties it).
       - Pool names are 2 to 64 characters long and must not start with a dot or a space. A pool holds at most 100 IPs
         and an account at most 100 pools.
+      - Quote names that YAML would read as something else; an unquoted V(yes), V(off), V(0x1F) or V(12:30) is a
+        boolean or a number, not a name, and fails the task before any request.
+      - An IP joins a pool only if the parent account may send from it (C(is_parent_assigned)); set that with
+        M(mailops.sendgrid.sendgrid_ip) first.
       - Pools that are not named are never touched and never deleted. If not given, no pool is read or changed.
     type: dict
   subusers:
@@ -60,6 +72,7 @@ options:
       - Subusers by username, each with the list of IPv4 addresses it may send from (SendGrid accepts only IPv4 here).
       - With O(exclusive=false), IPs are only added to each subuser; with O(exclusive=true), each named subuser gets
         exactly the listed IPs.
+      - Each IP must be of the subuser's region. Quote usernames that YAML would read as a boolean or a number.
       - A subuser keeps at least one IP. An empty list is a no-op with O(exclusive=false), and with O(exclusive=true)
         it is rejected before anything is written (unless the subuser has no IP already).
       - Subusers that are not named are never touched. If not given, no subuser is read or changed.
@@ -89,8 +102,14 @@ options:
     default: 4
 notes:
   - Run it in check mode first (C(--check --diff)) to see the full plan; check mode makes the same reads and no write.
+  - The per-IP batch calls are served only by C(https://api.sendgrid.com). With O(region=eu) (or an O(api_url) that is
+    the EU host) O(exclusive=false) writes one C(PUT /v3/subusers/{name}/ips) of the subuser's current and declared
+    IPs instead, which gives the same result but does not keep an IP another run adds to the same subuser at the
+    same moment.
   - The API key needs the C(ips.read), C(subusers.read), C(subusers.update) (subuser IPs), C(ips.pools.*) and
     C(ips.warmup.*) scopes for the parts the layout names.
+  - An action plugin of the same name runs first on the controller, where the names still have the types YAML gave
+    them; it refuses names that are not strings, then runs the module.
 seealso:
   - module: mailops.sendgrid.sendgrid_subuser_ips
     description: Change the IPs of one subuser.
@@ -143,7 +162,7 @@ summary:
   type: dict
   contains:
     subusers_changed:
-      description: Subusers whose IPs change.
+      description: Subusers whose IPs change (several can share one C(subusers:batchAdd) write).
       type: int
       sample: 1
     pools_created:
@@ -212,7 +231,8 @@ problems:
   returned: failure, when the layout is invalid for the account
   type: list
   elements: str
-  sample: ['subusers.shop-eu: ''2001:db8::1'' is an IPv6 address; SendGrid accepts only IPv4 addresses here']
+  sample: ['subusers.shop-eu: ''2001:db8::1'' is an IPv6 address; SendGrid accepts only IPv4 addresses here',
+           'subusers.shop-eu: 192.0.2.41 (eu): a global subuser can only send from us IPs']
 writes_applied:
   description: The writes that succeeded when others failed (the task then fails).
   returned: failure, when some writes failed
@@ -258,6 +278,8 @@ def main() -> None:
             concurrency=params['concurrency'],
             check_mode=sg.check_mode,
         )
+        for warning in plan.warnings:
+            sg.module.warn(warning)
         result = {
             'changed': plan.changed,
             'check_mode': sg.check_mode,

@@ -17,10 +17,12 @@ description:
   - Reads the pool list and the pool's IPs first, and writes only what differs, with the fewest calls; one
     C(POST) creates a pool with its IPs, one C(PUT) renames it, and one C(ips:batchAdd) and one C(ips:batchDelete)
     change its membership.
-  - Everything is checked before anything is written; the task fails without a write when a name is invalid, an IP
-    is malformed, not on the account or not assignable to a pool (all such IPs are named in one error), the pool
-    would hold more than 100 IPs, or the account already has 100 pools.
+  - Everything is checked before anything is written, all problems in one error; the task fails without a write when
+    a name is invalid, an IP is malformed, not on the account or not assignable to a pool (C(is_parent_assigned)
+    false), the pool would hold more than 100 IPs, or the account already has 100 pools.
   - The account's IPs are listed (C(GET /v3/send_ips/ips)) only when O(ips) names an IP that is not in the pool yet.
+    C(GET /v3/ips) decides which IPs the account has; it is read too when that listing lacks a named IP, and an IP
+    only C(GET /v3/ips) lists is added with a warning (SendGrid then decides whether it may join the pool).
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -65,7 +67,8 @@ options:
   ips_state:
     description:
       - V(present) adds O(ips) to the pool and keeps its other IPs.
-      - V(absent) removes O(ips) from the pool and keeps the others.
+      - V(absent) removes O(ips) from the pool and keeps the others. A pool that does not exist is not created (there
+        is nothing to remove, and the task changes nothing).
       - V(exact) makes O(ips) the pool's only IPs; O(ips=[]) empties the pool.
     type: str
     choices: [present, absent, exact]
@@ -153,8 +156,6 @@ import typing as t
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
-    MAX_POOL_IPS,
-    MAX_POOLS,
     MEMBERSHIP_STATES,
     desired_members,
     normalize_ips,
@@ -162,6 +163,8 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     sort_ips,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, pool_member_writes, run_in_order
 
 
 def validate_pool_name(value: str, option: str) -> str:
@@ -207,27 +210,27 @@ def ensure(
     """state=present: create or rename the pool and set its IPs; every check comes before the first write."""
     pool, rename = find_pool(pools, name, new_name)
     final_name = new_name if new_name is not None else name
-    if pool is None and len(pools) >= MAX_POOLS:
-        raise SendGridInputError(
-            f'cannot create pool {final_name!r}: the account already has {len(pools)} pools,'
-            f' the most SendGrid allows is {MAX_POOLS}')
+    findings = Findings()
+    if pool is None and requested is not None and ips_state == 'absent':
+        # Taking IPs out of a pool that does not exist: nothing to do, and no pool to create.
+        check_on_account(sg, set(requested), IPFacts.read(sg.api), findings)
+        findings.raise_problems()
+        return {'changed': False, 'pool': {}, 'added': [], 'removed': [],
+                **({'diff': {'before': {}, 'after': {}}} if sg.diff_mode else {})}
+    if pool is None:
+        findings.check_pool_count(len(pools), [final_name], where='name')
 
     current = set(sg.api.list_pool_ips(pool['id'])) if pool is not None else set()
     desired = current if requested is None else desired_members(current, requested, ips_state)
     unverified = set(requested or ()) - current  # IPs already in the pool are on the account
     if unverified:
-        account = {record['ip']: record for record in sg.api.list_send_ips()}
-        unknown = sort_ips(unverified - set(account))
-        if unknown:
-            raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
-        unassignable = sort_ips(ip for ip in desired - current if not account[ip].get('is_parent_assigned'))
-        if unassignable:
-            raise SendGridInputError(
-                'ips: SendGrid only puts IPs the parent account may send from (is_parent_assigned) in a pool;'
-                f' these are not: {", ".join(unassignable)}')
-    if len(desired) > MAX_POOL_IPS:
-        raise SendGridInputError(
-            f'ips: a pool holds at most {MAX_POOL_IPS} IPs; pool {final_name!r} would hold {len(desired)}')
+        facts = IPFacts.read(sg.api)
+        check_on_account(sg, unverified, facts, findings)
+        findings.check_pool_members({final_name: desired - current}, facts, where=lambda _name: 'ips')
+    findings.check_pool_size(len(desired), 'ips', subject=f'pool {final_name!r}')
+    findings.raise_problems()
+    for warning in findings.warnings:
+        sg.module.warn(warning)
 
     added, removed = sort_ips(desired - current), sort_ips(current - desired)
     changed = pool is None or rename or bool(added or removed)
@@ -236,12 +239,9 @@ def ensure(
         if pool is None:
             pool_id = (sg.api.create_pool(final_name, sort_ips(desired)) or {}).get('id')
         else:
-            if rename:
-                sg.api.rename_pool(pool_id, final_name)
-            if removed:  # before adding, so that a full pool has room for the new IPs
-                sg.api.remove_ips_from_pool(pool_id, removed)
-            if added:
-                sg.api.add_ips_to_pool(pool_id, added)
+            writes = [Write(f'rename pool {pool["name"]} to {final_name}',
+                            lambda api: api.rename_pool(pool_id, final_name))] if rename else []
+            run_in_order(sg.api, writes + pool_member_writes(final_name, pool_id, added, removed))
 
     after = {'name': final_name, 'ips': sort_ips(desired)}
     result = {'changed': changed, 'pool': {'name': final_name, 'id': pool_id, 'ips': after['ips']},
@@ -250,6 +250,17 @@ def ensure(
         before = {'name': pool['name'], 'ips': sort_ips(current)} if pool is not None else {}
         result['diff'] = {'before': before, 'after': after}
     return result
+
+
+def check_on_account(sg: SendGridModule, ips: set[str], facts: IPFacts, findings: Findings) -> None:
+    """The IPs must be on the account. ``GET /v3/ips`` decides: an IP the IP-management listing lacks (or a
+    listing the API refused) is looked up there before it is called unknown."""
+    unlisted = {ip for ip in ips if facts.get(ip) is None}
+    if unlisted:
+        account = {record['ip'] for record in sg.api.list_ips()}
+        unknown = sort_ips(unlisted - account)
+        if unknown:
+            findings.problems.append(f'ips: not on this SendGrid account: {", ".join(unknown)}')
 
 
 def main() -> None:

@@ -23,7 +23,8 @@ options:
   name:
     description:
       - Only the pool with this name (case-sensitive).
-      - If no pool has this name, RV(pools) is an empty list; the task does not fail.
+      - If no pool has this name, the task fails and names the account's pools (a misspelt name is not taken for
+        an empty answer).
     type: str
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_pool
@@ -42,11 +43,6 @@ EXAMPLES = r"""
     name: transactional
   register: transactional
 
-- name: Fail if the pool does not exist
-  ansible.builtin.assert:
-    that: transactional.pools | length == 1
-    fail_msg: the pool transactional does not exist
-
 - name: Show the IPs of the pool
   ansible.builtin.debug:
     msg: "{{ transactional.pools[0].ips }}"
@@ -55,7 +51,7 @@ EXAMPLES = r"""
 RETURN = r"""
 pools:
   description:
-    - The pools, sorted by name. With O(name), the one pool of that name, or an empty list if there is none.
+    - The pools, sorted by name. With O(name), the one pool of that name.
   returned: success
   type: list
   elements: dict
@@ -80,7 +76,8 @@ pools:
   sample: [{"name": "transactional", "id": "12345", "ips": ["192.0.2.10", "192.0.2.11"], "ip_count": 2}]
 """
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips, unknown_pool_message
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
 
@@ -92,7 +89,10 @@ def main() -> None:
         supports_check_mode=True,
     ) as sg:
         name = sg.params['name']
-        pools = [pool for pool in sg.api.list_pools() if name is None or pool['name'] == name]
+        every_pool = sg.api.list_pools()
+        pools = [pool for pool in every_pool if name is None or pool['name'] == name]
+        if name is not None and not pools:
+            raise SendGridInputError(unknown_pool_message('name', name, (pool['name'] for pool in every_pool)))
         result = []
         for pool in sorted(pools, key=lambda entry: entry['name']):
             # A pool the listing reports as empty needs no IP listing.

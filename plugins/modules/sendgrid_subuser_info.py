@@ -24,7 +24,8 @@ options:
   username:
     description:
       - Only the subuser with exactly this username.
-      - An unknown username is not an error; RV(subusers) is then empty.
+      - A username that is no subuser of the account fails the task (a misspelt name is not taken for an empty
+        answer).
     type: str
   disabled:
     description:
@@ -55,9 +56,9 @@ EXAMPLES = r"""
     username: shop-eu
   register: shop
 
-- name: Show them (an unknown username gives an empty list)
+- name: Show them
   ansible.builtin.debug:
-    msg: "{{ (shop.subusers | first).ips if shop.subusers else [] }}"
+    msg: "{{ (shop.subusers | first).ips }}"
 
 - name: Disabled EU subusers that still hold IPs
   mailops.sendgrid.sendgrid_subuser_info:
@@ -107,7 +108,7 @@ subusers:
 
 import typing as t
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips
+from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 
 SUBUSER_REGIONS = ('global', 'eu')
@@ -134,7 +135,10 @@ def main() -> None:
     ) as sg:
         params = sg.params
         # The username query narrows the listing; the exact match is checked here as well.
-        selected = [entry for entry in sg.api.list_subusers(username=params['username']) if matches(entry, params)]
+        listed_subusers = sg.api.list_subusers(username=params['username'])
+        if params['username'] is not None:
+            SubuserDirectory(listed_subusers).require([params['username']], option='username')
+        selected = [entry for entry in listed_subusers if matches(entry, params)]
 
         ips_by_username: dict[str, list[str]] = {entry['username']: [] for entry in selected}
         if selected:

@@ -13,9 +13,15 @@ description:
   - Adds IPs to, removes IPs from, or sets exactly the IPs a subuser may send from; the retired Web API v2
     C(customer.sendip task=append) call with C(set=specify), C(set=all) (O(all_ips)) and C(set=none)
     (O(state=exact) with an empty O(ips)).
-  - Reads the subuser's current IPs first and writes only when something differs, with one
-    C(PUT /v3/subusers/{name}/ips) call.
-  - Every IP is checked before anything is written; IPs that are not on the account are all named in one error.
+  - Reads the subuser's current IPs first and writes only when something differs.
+  - O(state=present) and O(state=absent) change only the named IPs, with one
+    C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) or C(:batchDelete) call per IP. An IP another task or play
+    gives the subuser at the same time is therefore kept. O(state=exact) (and O(all_ips) with it) replaces the whole
+    list with one C(PUT /v3/subusers/{name}/ips) call.
+  - Every IP is checked before anything is written, all problems in one error. IPs that are not on the account are
+    named. So are IPs of another region than the subuser's, as SendGrid would refuse them (a global subuser sends
+    only from V(us) IPs, an EU subuser only from V(eu) IPs). The regions come from C(GET /v3/send_ips/ips), read
+    only when an IP is added. An IP whose region that listing does not give is left to SendGrid, with a warning.
 author:
   - mailops.sendgrid maintainers (@mailops)
 extends_documentation_fragment:
@@ -51,10 +57,16 @@ options:
     description:
       - Let the subuser send from every IP on the account in its region (v2 C(set=all)). A global subuser gets every
         V(us) IP, an EU subuser every V(eu) IP, as SendGrid does not let a subuser send from another region's IPs.
-        This reads C(GET /v3/send_ips/ips) for the IPs' regions.
+        This reads C(GET /v3/send_ips/ips) for the IPs' regions; the task fails if the API refuses that listing.
+      - The account's IPs are those of C(GET /v3/ips). An IP whose region C(GET /v3/send_ips/ips) does not give is
+        neither added nor, with O(state=exact), removed; a warning names it.
       - Cannot be combined with O(ips) or O(state=absent).
     type: bool
     default: false
+notes:
+  - The batch calls are served only by C(https://api.sendgrid.com). With O(region=eu) (or an O(api_url) that is the
+    EU host) the module makes the one C(PUT /v3/subusers/{name}/ips) of the whole list instead, which gives the same
+    result but does not keep an IP another run adds to the same subuser at the same moment.
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_info
 """
@@ -80,7 +92,7 @@ EXAMPLES = r"""
     ips: [192.0.2.21]
     state: absent
 
-- name: Every IP of the account (v2 set=all)
+- name: Every IP of the account in the subuser's region (v2 set=all)
   mailops.sendgrid.sendgrid_subuser_ips:
     api_key: "{{ sendgrid_api_key }}"
     subuser: transactional-us
@@ -113,17 +125,64 @@ removed:
   sample: []
 """
 
+import typing as t
+
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
     SubuserDirectory,
     desired_members,
+    listed,
     normalize_ips,
     sort_ips,
+    subuser_ip_region,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
+    Write,
+    ip_subusers_writes,
+    run_in_order,
+    subuser_ips_write,
+)
 
-SUBUSER_IP_REGION = {'global': 'us', 'eu': 'eu'}
+
+def every_ip_of_region(
+    account_ips: set[str], current: set[str], entry: t.Mapping[str, t.Any], facts: IPFacts, state: str,
+) -> tuple[set[str], list[str]]:
+    """all_ips: the subuser's IPs after the task, and the warnings.
+
+    "Every IP" is every IP of ``GET /v3/ips`` in the subuser's region. An IP whose region
+    ``GET /v3/send_ips/ips`` does not give is neither added nor, with ``state=exact``, removed.
+    """
+    if not facts.available:
+        raise SendGridInputError(
+            f'all_ips needs the region of every IP, from {facts.why_unknown()}; list the IPs in ips instead')
+    region = subuser_ip_region(entry)
+    same_region = {ip for ip in account_ips if facts.value(ip, 'region') == region}
+    unknown = {ip for ip in account_ips if facts.value(ip, 'region') is None}
+    warnings = []
+    if unknown:
+        kept = sort_ips(unknown & current)
+        warnings.append(
+            f'all_ips: the region of {listed(sort_ips(unknown))} could not be established ({facts.why_unknown()}),'
+            ' so all_ips neither adds nor removes them' + (f' (the subuser keeps {listed(kept)})' if kept else ''))
+    if state == 'exact':
+        return same_region | (current & unknown), warnings
+    return current | same_region, warnings
+
+
+def plan_writes(sg: SendGridModule, username: str, subuser_id: str, current: set[str], desired: set[str],
+                state: str) -> list[Write]:
+    """PUT for an exact list; otherwise the additive and subtractive calls, which keep concurrent changes (the
+    PUT of the whole list where the host cannot serve them)."""
+    added, removed = sort_ips(desired - current), sort_ips(current - desired)
+    if not added and not removed:
+        return []
+    if state == 'exact' or not sg.api.serves_global_only_operations():
+        return [subuser_ips_write(username, desired, added, removed)]
+    return ([write for ip in added for write in ip_subusers_writes(ip, {username: subuser_id}, add=True)]
+            + [write for ip in removed for write in ip_subusers_writes(ip, {username: subuser_id}, add=False)])
 
 
 def main() -> None:
@@ -147,29 +206,39 @@ def main() -> None:
                 'ips is required unless all_ips=true (to take every IP away, give ips: [] with state=exact)')
         if params['all_ips'] and params['state'] == 'absent':
             raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
+        state = params['state']
         requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)
 
         directory = SubuserDirectory(sg.api.list_subusers(username=username))
         directory.require([username], option='subuser')
+        entry = directory.by_name[username]
         account = sg.api.list_ips()
         account_ips = {record['ip'] for record in account}
         current = {record['ip'] for record in account if username in (record.get('subusers') or [])}
+
+        findings = Findings()
         if params['all_ips']:
-            # A subuser may only send from IPs of its own region: global subusers from US IPs, EU ones from EU IPs.
-            ip_region = SUBUSER_IP_REGION.get(directory.by_name[username].get('region') or 'global', 'us')
-            requested = sort_ips(entry['ip'] for entry in sg.api.list_send_ips(region=ip_region)
-                                 if entry['ip'] in account_ips)
-        unknown = sort_ips(set(requested) - account_ips)
-        if unknown:
-            raise SendGridInputError(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+            desired, warnings = every_ip_of_region(account_ips, current, entry, IPFacts.read(sg.api), state)
+            findings.warnings.extend(warnings)
+        else:
+            unknown = sort_ips(set(requested) - account_ips)
+            if unknown:
+                findings.problems.append(f'ips: not on this SendGrid account: {", ".join(unknown)}')
+            desired = desired_members(current, set(requested) & account_ips, state)
+            if desired - current:
+                # A subuser sends only from IPs of its region: checked before the write, not left to the API.
+                findings.check_regions({username: desired - current}, directory.by_name, IPFacts.read(sg.api),
+                                       where=lambda name: 'ips')
+        findings.raise_problems()
+        for warning in findings.warnings:
+            sg.module.warn(warning)
 
-        desired = desired_members(current, requested, params['state'])
+        writes = plan_writes(sg, username, directory.id_of(username), current, desired, state)
+        if writes and not sg.check_mode:
+            run_in_order(sg.api, writes)
+
         added, removed = sort_ips(desired - current), sort_ips(current - desired)
-        changed = bool(added or removed)
-        if changed and not sg.check_mode:
-            sg.api.set_subuser_ips(username, sort_ips(desired))
-
-        result = {'changed': changed, 'subuser': username, 'ips': sort_ips(desired), 'added': added,
+        result = {'changed': bool(writes), 'subuser': username, 'ips': sort_ips(desired), 'added': added,
                   'removed': removed}
         if sg.diff_mode:
             result['diff'] = {

@@ -10,7 +10,8 @@ Import as ``ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runne
     Runs ``main()`` with ``args`` as module arguments (``api_key`` defaults to the fake key),
     the real client wired to ``transport`` (only ``RequestsTransport`` is replaced, so URL
     validation and the whole client stack run), and returns the ``exit_json``/``fail_json``
-    keyword arguments as ``ModuleResult.result`` with ``ModuleResult.failed``.
+    keyword arguments as ``ModuleResult.result`` with ``ModuleResult.failed``, and the messages the module
+    passed to ``module.warn()`` as ``ModuleResult.warnings``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from .fake_transport import API_KEY, FakeTransport
 
 
 class ModuleResult:
-    def __init__(self, result: dict[str, t.Any], failed: bool) -> None:
+    def __init__(self, result: dict[str, t.Any], failed: bool, warnings: list[str] | None = None) -> None:
         self.result = result
         self.failed = failed
+        self.warnings = list(warnings or [])
 
     def __getitem__(self, key: str) -> t.Any:
         return self.result[key]
@@ -68,13 +70,19 @@ def run_module(
     def fail_json(self: t.Any, msg: str, **kwargs: t.Any) -> t.NoReturn:
         raise _Exit({'msg': msg, **kwargs}, failed=True)
 
+    warnings: list[str] = []
+
+    def warn(self: t.Any, warning: str, **kwargs: t.Any) -> None:
+        warnings.append(warning)
+
     with _module_args(module_args), \
             mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
             mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
+            mock.patch.object(basic.AnsibleModule, 'warn', warn), \
             mock.patch('ansible_collections.mailops.sendgrid.plugins.module_utils._client.RequestsTransport',
                        lambda validate_certs=True: transport):
         try:
             main()
         except _Exit as exc:
-            return ModuleResult(exc.result, exc.failed)
+            return ModuleResult(exc.result, exc.failed, warnings)
     raise AssertionError('the module returned without calling exit_json or fail_json')

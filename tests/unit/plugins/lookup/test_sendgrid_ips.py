@@ -74,6 +74,14 @@ def plugin_module(lookup):
 
 
 @pytest.fixture
+def warnings(plugin_module, monkeypatch):
+    shown = []
+    monkeypatch.setattr(plugin_module.display, 'warning', lambda message, *args, **kwargs: shown.append(message))
+    return shown
+
+
+
+@pytest.fixture
 def transport(monkeypatch):
     """Replace the requests transport the client builds with a FakeTransport; records validate_certs."""
     fake = FakeTransport()
@@ -164,23 +172,26 @@ def test_ip_management_filters_become_send_ips_query_parameters(lookup, transpor
     transport.assert_done()
 
 
-def test_details_returns_every_field_like_sendgrid_ip_info(lookup, transport):
+def test_details_returns_every_field_like_sendgrid_ip_info(lookup, transport, warnings):
     transport.add(body=IPS).add(body=cursor_page([
         send_ip('192.0.2.10', is_auto_warmup=True, is_leased=False, is_enabled=True, updated_at=1700000100),
         send_ip('192.0.2.13', region='eu'),
     ]))
     result = run(lookup, details=True, ip='192.0.2.0/24')
     assert requested(transport) == [IPS_CALL, send_ips_call()]
-    assert result == [
-        {'ip': '192.0.2.10', 'subusers': ['shop-eu'], 'pools': ['transactional'], 'warmup': True,
-         'start_date': 1700000000, 'rdns': 'o1.mail.example.com', 'whitelabeled': True,
-         'is_auto_warmup': True, 'is_parent_assigned': True, 'is_enabled': True, 'is_leased': False,
-         'added_at': 1690000000, 'updated_at': 1700000100, 'region': 'us'},
-        # 192.0.2.9, .11 and .12 are not in the send_ips listing: filtered out, as in sendgrid_ip_info
-        {'ip': '192.0.2.13', 'subusers': [], 'pools': [], 'warmup': False, 'start_date': None, 'rdns': None,
-         'whitelabeled': False, 'is_auto_warmup': False, 'is_parent_assigned': True, 'is_enabled': None,
-         'is_leased': True, 'added_at': 1690000000, 'updated_at': None, 'region': 'eu'},
-    ]
+    assert [entry['ip'] for entry in result] == ['192.0.2.9', '192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13']
+    assert result[1] == {
+        'ip': '192.0.2.10', 'subusers': ['shop-eu'], 'pools': ['transactional'], 'warmup': True,
+        'start_date': 1700000000, 'rdns': 'o1.mail.example.com', 'whitelabeled': True,
+        'is_auto_warmup': True, 'is_parent_assigned': True, 'is_enabled': True, 'is_leased': False,
+        'added_at': 1690000000, 'updated_at': 1700000100, 'region': 'us'}
+    assert result[4] == {
+        'ip': '192.0.2.13', 'subusers': [], 'pools': [], 'warmup': False, 'start_date': None, 'rdns': None,
+        'whitelabeled': False, 'is_auto_warmup': False, 'is_parent_assigned': True, 'is_enabled': None,
+        'is_leased': True, 'added_at': 1690000000, 'updated_at': None, 'region': 'eu'}
+    # 192.0.2.9, .11 and .12 are not in the send_ips listing: kept with null extended fields, and named
+    assert result[0]['region'] is None and result[0]['pools'] == ['transactional']
+    assert len(warnings) == 1 and warnings[0].endswith(': 192.0.2.9, 192.0.2.11, 192.0.2.12')
     transport.assert_done()
 
 
@@ -218,7 +229,7 @@ def captured_query(plugin_module, monkeypatch, transport):
 
     def fake_listing(api, query):
         captured.append((api, query))
-        return {'ips': [{'ip': '192.0.2.10', 'pools': []}], 'usage': []}
+        return {'ips': [{'ip': '192.0.2.10', 'pools': []}], 'usage': [], 'warnings': []}
 
     monkeypatch.setattr(plugin_module, 'list_account_ips', fake_listing)
     return captured
@@ -441,3 +452,61 @@ def test_missing_requests_says_to_install_it(lookup, plugin_module, monkeypatch,
     assert 'needs the Python library requests on the controller' in caught.value.message
     assert 'pip install requests' in caught.value.message
     assert transport.calls == []
+
+
+# ------------------------------------------------------------------ issue 7: no IP dropped, warnings, strict options
+
+def test_details_keeps_ips_missing_from_send_ips_and_warns_on_the_display(lookup, transport, warnings):
+    transport.add(body=IPS).add(body=cursor_page([send_ip('192.0.2.10'), send_ip('192.0.2.13', region='eu')]))
+    result = run(lookup, details=True, fields=['pools', 'region'])
+    assert [entry['ip'] for entry in result] == ['192.0.2.9', '192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13']
+    assert result[0] == {'ip': '192.0.2.9', 'pools': ['transactional'], 'region': None}
+    assert result[4]['region'] == 'eu'
+    assert warnings == [
+        'mailops.sendgrid.sendgrid_ips: 3 IP(s) listed by GET /v3/ips are missing from GET /v3/send_ips/ips, so their is_auto_warmup,'
+        ' is_parent_assigned, is_enabled, is_leased, added_at, updated_at and region are null:'
+        ' 192.0.2.9, 192.0.2.11, 192.0.2.12']
+
+
+def test_a_refused_send_ips_listing_is_a_warning_without_a_filter(lookup, transport, warnings):
+    transport.add(body=IPS).add(404, {'errors': [{'field': None, 'message': 'resource not found'}]})
+    result = run(lookup, details=True, fields=['is_leased'])
+    assert [entry['is_leased'] for entry in result] == [None] * 5
+    assert warnings[0].startswith('mailops.sendgrid.sendgrid_ips: GET /v3/send_ips/ips returned HTTP 404: resource not found.')
+
+
+def test_a_refused_send_ips_listing_fails_with_a_filter(lookup, transport, warnings):
+    transport.add(body=IPS).add(404, {'errors': [{'field': None, 'message': 'resource not found'}]})
+    with pytest.raises(AnsibleLookupError, match='the filters ip_region need GET /v3/send_ips/ips'):
+        run(lookup, ip_region='us', max_retries=0)
+
+
+def test_a_pool_filter_naming_no_pool_is_an_error(lookup, transport):
+    transport.add(body=IPS).add(body=cursor_page([{'name': 'transactional', 'id': '1'}]))
+    with pytest.raises(AnsibleLookupError) as caught:
+        run(lookup, pool='transactionl')
+    assert caught.value.message == "pool: no IP pool named 'transactionl' on this account (its pools: transactional)"
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'stauts': 'free'}, 'unknown option stauts (did you mean status?)'),
+    ({'stauts': 'free', 'colour': 'red'}, 'unknown options colour, stauts (did you mean status?)'),
+])
+def test_unknown_options_are_refused_before_any_request(lookup, transport, options, message):
+    with pytest.raises(AnsibleLookupError) as caught:
+        run(lookup, **options)
+    assert message in caught.value.message
+    assert 'the mailops.sendgrid.sendgrid_ips lookup' in caught.value.message
+    assert transport.calls == []
+
+
+def test_missing_requests_message_carries_no_traceback(lookup, plugin_module, monkeypatch, transport):
+    monkeypatch.setattr(plugin_module, 'HAS_REQUESTS', False)
+    monkeypatch.setattr(plugin_module, 'REQUESTS_IMPORT_ERROR', (
+        'Traceback (most recent call last):\n  File "/x/_http.py", line 20, in <module>\n    import requests\n'
+        "ModuleNotFoundError: No module named 'requests'\n"))
+    with pytest.raises(AnsibleLookupError) as caught:
+        run(lookup)
+    message = caught.value.message
+    assert 'Traceback' not in message and 'File "' not in message and '\n' not in message
+    assert message.endswith("(No module named 'requests')")

@@ -22,6 +22,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import (
     SendGridPartialApplyError,
     apply_plan,
     converge_layout,
+    mistyped_keys,
     parse_layout,
     plan_layout,
 )
@@ -40,15 +41,24 @@ class FakeAccount:
     Serves the reads the layout makes and applies its writes, recording every request.
     ``fail`` maps ``(method, path)`` to ``(status, body)``; ``headers`` maps ``(method, path)`` to
     extra response headers; ``delay`` makes every write sleep (to overlap threads).
+    An IP record may set ``region`` (default ``us``) and ``is_parent_assigned`` (default true); a subuser
+    is a username (region ``global``) or a ``(username, region)`` pair. ``send_ips_lacks`` names IPs that
+    ``GET /v3/send_ips/ips`` does not list.
     """
 
-    def __init__(self, ips, subusers=(), pools=(), fail=None, headers=None, delay=0.0):
+    def __init__(self, ips, subusers=(), pools=(), fail=None, headers=None, delay=0.0, send_ips_lacks=()):
         self.ips = {record['ip']: {'ip': record['ip'], 'subusers': list(record.get('subusers', [])),
                                    'pools': list(record.get('pools', [])), 'warmup': bool(record.get('warmup')),
                                    'start_date': None, 'rdns': '', 'whitelabeled': False, 'assigned_at': None}
                     for record in ips}
-        self.subusers = [{'id': 1000 + number, 'username': name, 'email': f'{name}@example.com', 'disabled': False}
-                         for number, name in enumerate(subusers)]
+        self.facts = {record['ip']: {'region': record.get('region', 'us'),
+                                     'is_parent_assigned': record.get('is_parent_assigned', True)}
+                      for record in ips}
+        self.send_ips_lacks = set(send_ips_lacks)
+        named = [(entry, 'global') if isinstance(entry, str) else entry for entry in subusers]
+        self.subusers = [{'id': 1000 + number, 'username': name, 'email': f'{name}@example.com', 'disabled': False,
+                          'region': region}
+                         for number, (name, region) in enumerate(named)]
         self.pools = {name: str(number) for number, name in enumerate(pools, 1)}
         self.fail = dict(fail or {})
         self.headers = dict(headers or {})
@@ -112,7 +122,13 @@ class FakeAccount:
         if path == '/v3/send_ips/pools':
             return {'result': [{'name': name, 'id': pool_id} for name, pool_id in self.pools.items()],
                     '_metadata': {'next_params': {}}}
+        if path == '/v3/send_ips/ips':
+            return {'result': [{'ip': ip, 'is_leased': True, **self.facts[ip]} for ip in sorted(self.ips)
+                               if ip not in self.send_ips_lacks], '_metadata': {'next_params': {}}}
         raise AssertionError(f'unexpected read {path}')
+
+    def username_of(self, subuser_id):
+        return next(entry['username'] for entry in self.subusers if str(entry['id']) == subuser_id)
 
     def _write(self, method, path, body, headers):
         parts = path.split('/')
@@ -139,6 +155,16 @@ class FakeAccount:
                 else:
                     self.ips[ip]['pools'].remove(name)
             return json_response(200, {}, headers) if action == 'batchAdd' else empty_response(204, headers)
+        if method == 'POST' and path.startswith('/v3/send_ips/ips/') and ':batch' in path:
+            ip, action = parts[4].split(':')[0], path.rsplit(':', 1)[1]
+            for subuser_id in body['subusers']:
+                name = self.username_of(subuser_id)
+                if action == 'batchAdd' and name not in self.ips[ip]['subusers']:
+                    self.ips[ip]['subusers'].append(name)
+                if action == 'batchDelete' and name in self.ips[ip]['subusers']:
+                    self.ips[ip]['subusers'].remove(name)
+            return json_response(200, {'ip': ip, 'subusers': body['subusers']}, headers) if action == 'batchAdd' \
+                else empty_response(204, headers)
         if method == 'POST' and path == '/v3/ips/warmup':
             self.ips[body['ip']]['warmup'] = True
             return json_response(200, [{'ip': body['ip'], 'start_date': 1700000000}], headers)
@@ -166,7 +192,8 @@ def api_for(fake, **kwargs):
     return make_api(transport=fake.transport(), **kwargs)
 
 
-ALL_READS = [('GET', '/v3/ips'), ('GET', '/v3/subusers'), ('GET', '/v3/send_ips/pools')]
+ALL_READS = [('GET', '/v3/ips'), ('GET', '/v3/subusers'), ('GET', '/v3/send_ips/pools'), ('GET', '/v3/send_ips/ips')]
+IPS_READ = [('GET', '/v3/ips')]
 
 
 # ------------------------------------------------------------------------------------ parse_layout
@@ -233,8 +260,34 @@ def test_invalid_pool_names(name):
 def test_reads_are_a_fixed_set_of_list_reads():
     fake = account()
     api = api_for(fake)
-    AccountSnapshot.read(api, parse_layout(pools={'transactional': []}, subusers={'shop-eu': []}, warmup=[]))
+    AccountSnapshot.read(api, parse_layout(pools={'transactional': ['192.0.2.12']}, subusers={'shop-eu': ['192.0.2.22']},
+                                           warmup=[]))
     assert fake.reads == ALL_READS
+
+
+def test_a_layout_that_already_holds_reads_only_the_ip_listing():
+    # Every named subuser and pool appears in GET /v3/ips with its IPs: nothing else is needed to compare or check.
+    fake = account()
+    AccountSnapshot.read(api_for(fake), parse_layout(pools={'transactional': []}, subusers={'shop-eu': []}, warmup=[]))
+    assert fake.reads == IPS_READ
+
+
+@pytest.mark.parametrize('layout, reads', [
+    # a subuser no IP names: is it a subuser at all?
+    ({'subusers': {'idle': []}}, ['/v3/ips', '/v3/subusers']),
+    # a pool no IP names: empty, or to be created?
+    ({'pools': {'empty': []}}, ['/v3/ips', '/v3/send_ips/pools']),
+    # an exclusive pool that loses an IP needs its id, and nothing about the IPs
+    ({'pools': {'transactional': ['192.0.2.10']}, 'exclusive': True}, ['/v3/ips', '/v3/send_ips/pools']),
+    # an exclusive subuser that only loses IPs is one PUT: no id, no region
+    ({'subusers': {'newsletter': ['192.0.2.20']}, 'exclusive': True}, ['/v3/ips']),
+    # a subuser that gains an IP: ids and regions
+    ({'subusers': {'shop-eu': ['192.0.2.22']}}, ['/v3/ips', '/v3/subusers', '/v3/send_ips/ips']),
+])
+def test_reads_are_only_those_the_comparison_and_the_checks_need(layout, reads):
+    fake = account(subusers=['shop-eu', 'newsletter', 'shop-us', 'idle'])
+    AccountSnapshot.read(api_for(fake), parse_layout(**layout))
+    assert [path for _method, path in fake.reads] == reads
 
 
 def test_reads_skip_what_the_layout_does_not_name():
@@ -253,8 +306,9 @@ def test_reads_do_not_grow_with_the_number_of_subusers():
     layout = {name: fake.subuser_ips(name) for name in names}
     layout['user-007'] = layout['user-007'] + ['10.0.2.199']
     plan, report = converge_layout(api_for(fake), subusers=layout, exclusive=True)
-    # 600 IPs: two pages of /v3/ips; 500 subusers: one full page, then an empty one
-    assert fake.reads == [('GET', '/v3/ips'), ('GET', '/v3/ips'), ('GET', '/v3/subusers'), ('GET', '/v3/subusers')]
+    # 600 IPs: two pages of /v3/ips; 500 subusers: one full page, then an empty one; the IPs' regions: one page
+    assert fake.reads == [('GET', '/v3/ips'), ('GET', '/v3/ips'), ('GET', '/v3/subusers'), ('GET', '/v3/subusers'),
+                          ('GET', '/v3/send_ips/ips')]
     assert fake.writes == [('PUT', '/v3/subusers/user-007/ips', sorted(layout['user-007'], key=_ip_key))]
     assert plan.summary()['subusers_changed'] == 1
     assert report.applied == ['set the IPs of subuser user-007 (add 10.0.2.199)']
@@ -360,7 +414,7 @@ def test_matching_layout_plans_no_write():
     assert plan.changed is False
     assert plan.writes() == []
     assert report.applied == []
-    assert fake.reads == ALL_READS and fake.writes == []
+    assert fake.reads == IPS_READ and fake.writes == []
     assert plan.changes() == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
     assert plan.summary() == {'subusers_changed': 0, 'pools_created': 0, 'pools_changed': 0, 'ips_added': 0,
                               'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'writes': 0}
@@ -375,9 +429,10 @@ def test_non_exclusive_only_adds():
         warmup=['192.0.2.22'])
     assert fake.writes == [
         ('POST', '/v3/send_ips/pools/1/ips:batchAdd', {'ips': ['192.0.2.12']}),
-        ('PUT', '/v3/subusers/newsletter/ips', ['192.0.2.11', '192.0.2.20', '192.0.2.21']),
+        ('POST', '/v3/send_ips/ips/192.0.2.21/subusers:batchAdd', {'subusers': ['1001']}),
         ('POST', '/v3/ips/warmup', {'ip': '192.0.2.22'}),
     ]
+    assert fake.subuser_ips('newsletter') == ['192.0.2.11', '192.0.2.20', '192.0.2.21']
     assert fake.warming() == ['192.0.2.21', '192.0.2.22']
     assert plan.changes() == {
         'subusers': {'newsletter': {'added': ['192.0.2.21'], 'removed': []}},
@@ -410,7 +465,7 @@ def test_exclusive_without_warmup_key_never_touches_warmup():
     fake = account()
     converge_layout(api_for(fake), exclusive=True, subusers={'shop-eu': ['192.0.2.10']})
     assert fake.writes == []
-    assert fake.reads == [('GET', '/v3/ips'), ('GET', '/v3/subusers')]
+    assert fake.reads == IPS_READ
     assert fake.warming() == ['192.0.2.21']
 
 
@@ -451,7 +506,7 @@ def test_after_apply_the_same_layout_is_a_no_op():
 def test_writes_run_concurrently_but_never_above_the_bound():
     names = [f'user-{n}' for n in range(12)]
     fake = FakeAccount([{'ip': '192.0.2.1'}], subusers=names, delay=0.02)
-    converge_layout(api_for(fake), subusers={name: ['192.0.2.1'] for name in names}, concurrency=3)
+    converge_layout(api_for(fake), subusers={name: ['192.0.2.1'] for name in names}, concurrency=3, exclusive=True)
     assert len(fake.writes) == 12
     assert fake.max_in_flight == 3
     assert all(fake.subuser_ips(name) == ['192.0.2.1'] for name in names)
@@ -460,7 +515,8 @@ def test_writes_run_concurrently_but_never_above_the_bound():
 def test_concurrency_one_writes_one_at_a_time_in_plan_order():
     names = [f'user-{n}' for n in range(5)]
     fake = FakeAccount([{'ip': '192.0.2.1'}], subusers=names, delay=0.01)
-    converge_layout(api_for(fake), subusers={name: ['192.0.2.1'] for name in reversed(names)}, concurrency=1)
+    converge_layout(api_for(fake), subusers={name: ['192.0.2.1'] for name in reversed(names)}, concurrency=1,
+                    exclusive=True)
     assert fake.max_in_flight == 1
     assert [path for _method, path, _body in fake.writes] == [f'/v3/subusers/{name}/ips' for name in names]
 
@@ -469,9 +525,9 @@ def test_client_counters_are_exact_under_concurrency():
     names = [f'user-{n}' for n in range(40)]
     fake = FakeAccount([{'ip': '192.0.2.1'}], subusers=names)
     api = api_for(fake)
-    converge_layout(api, subusers={name: ['192.0.2.1'] for name in names}, concurrency=8)
+    converge_layout(api, subusers={name: ['192.0.2.1'] for name in names}, concurrency=8, exclusive=True)
     assert api.client.write_count == 40
-    assert api.client.request_count == 40 + 2
+    assert api.client.request_count == 40 + 3
 
 
 # ------------------------------------------------------------------------------------ applying: rate limits
@@ -571,7 +627,8 @@ def test_long_failure_lists_are_shortened_in_the_message_only():
     fail = {('PUT', f'/v3/subusers/{name}/ips'): (500, {'errors': [{'message': 'boom'}]}) for name in names}
     fake = FakeAccount([{'ip': '192.0.2.1'}], subusers=names, fail=fail)
     with pytest.raises(SendGridPartialApplyError) as excinfo:
-        converge_layout(api_for(fake, max_retries=0), subusers={name: ['192.0.2.1'] for name in names})
+        converge_layout(api_for(fake, max_retries=0), subusers={name: ['192.0.2.1'] for name in names},
+                        exclusive=True)
     assert len(excinfo.value.failed) == 30
     assert '... and 10 more' in excinfo.value.message
 
@@ -589,3 +646,148 @@ def test_check_mode_plans_without_writing():
         'subusers': {'shop-eu': {'added': ['192.0.2.22'], 'removed': ['192.0.2.10']}},
         'warmup': {'started': [], 'stopped': ['192.0.2.21']},
     }, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------------ issue 7, section 3: no lost update
+
+
+def test_additions_are_one_batch_add_per_ip_for_every_subuser_that_gains_it():
+    names = ['a', 'b', 'c', 'd']
+    fake = FakeAccount([{'ip': '192.0.2.1'}, {'ip': '192.0.2.2'}, {'ip': '192.0.2.3', 'subusers': ['a']}],
+                       subusers=names)
+    plan, _report = converge_layout(api_for(fake), concurrency=1, subusers={
+        'a': ['192.0.2.1', '192.0.2.3'], 'b': ['192.0.2.1', '192.0.2.2'], 'c': ['192.0.2.1'], 'd': ['192.0.2.3']})
+    assert fake.writes == [
+        ('POST', '/v3/send_ips/ips/192.0.2.1/subusers:batchAdd', {'subusers': ['1000', '1001', '1002']}),
+        ('POST', '/v3/send_ips/ips/192.0.2.2/subusers:batchAdd', {'subusers': ['1001']}),
+        ('POST', '/v3/send_ips/ips/192.0.2.3/subusers:batchAdd', {'subusers': ['1003']}),
+    ]
+    assert plan.summary()['writes'] == 3 and plan.summary()['subusers_changed'] == 4
+    assert [write.description for write in plan.writes()] == [
+        'add 192.0.2.1 to subusers a, b, c', 'add 192.0.2.2 to subuser b', 'add 192.0.2.3 to subuser d']
+    assert {name: fake.subuser_ips(name) for name in names} == {
+        'a': ['192.0.2.1', '192.0.2.3'], 'b': ['192.0.2.1', '192.0.2.2'], 'c': ['192.0.2.1'], 'd': ['192.0.2.3']}
+
+
+def test_an_addition_made_by_someone_else_after_the_read_is_kept():
+    # Two runs at once: both read, then both write. A PUT of the whole list would undo the other run's addition.
+    names = [f'user-{n}' for n in range(30)]
+    ips = [{'ip': f'10.0.1.{n}'} for n in range(30)] + [{'ip': f'10.0.2.{n}'} for n in range(30)]
+    fake = FakeAccount(ips, subusers=names)
+    api = api_for(fake)
+    first = {name: [f'10.0.1.{n}'] for n, name in enumerate(names)}
+    second = {name: [f'10.0.2.{n}'] for n, name in enumerate(names)}
+    plans = [plan_layout(layout, AccountSnapshot.read(api, layout))
+             for layout in (parse_layout(subusers=first), parse_layout(subusers=second))]
+    for plan in plans:
+        apply_plan(api, plan)
+    kept = sum(fake.subuser_ips(name) == sorted([first[name][0], second[name][0]], key=_ip_key) for name in names)
+    assert kept == 30
+
+
+def test_a_host_without_the_batch_calls_gets_the_put_of_the_whole_list():
+    # The EU host does not serve subusers:batchAdd (it is global-only): without exclusive, the PUT of the
+    # current IPs plus the declared ones gives the same result (without protection against a concurrent change).
+    fake = account()
+    api = api_for(fake, base_url='https://api.eu.sendgrid.com')
+    converge_layout(api, subusers={'newsletter': ['192.0.2.21']})
+    assert fake.writes == [('PUT', '/v3/subusers/newsletter/ips', ['192.0.2.11', '192.0.2.20', '192.0.2.21'])]
+
+
+# ------------------------------------------------------------------------------------ issue 7, section 4: rules first
+
+
+def rules_account():
+    """The seed of the sendgrid_ip_layout integration target's rule cases."""
+    return FakeAccount(
+        [{'ip': '192.0.2.1'}, {'ip': '192.0.2.2', 'region': 'eu'}, {'ip': '192.0.2.3'},
+         {'ip': '192.0.2.4', 'is_parent_assigned': False}, {'ip': '198.51.100.3'},
+         {'ip': '198.51.100.4', 'pools': ['transactional']}],
+        subusers=['alpha', ('delta-eu', 'eu')], pools=['transactional'])
+
+
+def test_a_subuser_given_another_regions_ip_fails_before_any_write():
+    fake = rules_account()
+    with pytest.raises(SendGridLayoutError) as excinfo:
+        converge_layout(api_for(fake), subusers={'alpha': ['192.0.2.3'], 'delta-eu': ['192.0.2.1']})
+    assert excinfo.value.problems == [
+        'subusers.delta-eu: 192.0.2.1 (us): an eu subuser can only send from eu IPs']
+    assert fake.writes == []
+
+
+def test_every_region_conflict_is_named_in_one_error():
+    fake = rules_account()
+    with pytest.raises(SendGridLayoutError) as excinfo:
+        converge_layout(api_for(fake), exclusive=True,
+                        subusers={'alpha': ['192.0.2.2', '192.0.2.3'], 'delta-eu': ['192.0.2.1', '192.0.2.3']})
+    assert excinfo.value.problems == [
+        'subusers.alpha: 192.0.2.2 (eu): a global subuser can only send from us IPs',
+        'subusers.delta-eu: 192.0.2.1 (us), 192.0.2.3 (us): an eu subuser can only send from eu IPs',
+    ]
+    assert fake.writes == []
+
+
+def test_an_ip_that_is_not_parent_assigned_cannot_join_a_pool_and_no_pool_is_created():
+    fake = rules_account()
+    with pytest.raises(SendGridLayoutError) as excinfo:
+        converge_layout(api_for(fake), pools={'transactional': ['198.51.100.3'], 'new-pool': ['192.0.2.4']})
+    assert excinfo.value.problems == [
+        'pools.new-pool: 192.0.2.4 cannot join a pool: SendGrid only puts IPs the parent account may send from in'
+        ' a pool, and these have is_parent_assigned false (set it with mailops.sendgrid.sendgrid_ip first)']
+    assert fake.writes == []
+    assert sorted(fake.pools) == ['transactional']
+
+
+def test_rules_that_cannot_be_checked_are_warnings_and_the_api_decides():
+    fake = FakeAccount([{'ip': '192.0.2.1'}, {'ip': '192.0.2.4', 'is_parent_assigned': False}],
+                       subusers=[('delta-eu', 'eu')], pools=['p1'], send_ips_lacks={'192.0.2.1', '192.0.2.4'})
+    plan, _report = converge_layout(api_for(fake), check_mode=True,
+                                    subusers={'delta-eu': ['192.0.2.1']}, pools={'p1': ['192.0.2.4']})
+    assert plan.warnings == [
+        'the region of 192.0.2.1 could not be established (GET /v3/send_ips/ips does not list them), so it was not'
+        ' checked against the region of the subusers they are given to; SendGrid decides',
+        'whether the parent may send from 192.0.2.4 could not be established (GET /v3/send_ips/ips does not list'
+        ' them), so it was not checked before adding them to a pool; SendGrid decides',
+    ]
+    assert plan.summary()['writes'] == 2
+
+
+def test_a_refused_ip_management_listing_leaves_the_rules_to_the_api_with_a_warning():
+    fake = rules_account()
+    fake.fail[('GET', '/v3/send_ips/ips')] = (403, {'errors': [{'field': None, 'message': 'access forbidden'}]})
+    plan, _report = converge_layout(api_for(fake), check_mode=True, subusers={'delta-eu': ['192.0.2.1']})
+    assert plan.warnings == [
+        'the region of 192.0.2.1 could not be established (GET /v3/send_ips/ips returned HTTP 403: access forbidden),'
+        ' so it was not checked against the region of the subusers they are given to; SendGrid decides']
+
+
+def test_an_error_spells_out_20_problems_and_counts_the_rest():
+    fake = account()
+    with pytest.raises(SendGridLayoutError) as excinfo:
+        converge_layout(api_for(fake), pools={f'.p{n:02d}': [] for n in range(25)})
+    error = excinfo.value
+    assert len(error.problems) == 25
+    assert '(20) pools: pool name' in error.message and '(21)' not in error.message
+    assert error.message.endswith('; ... and 5 more')
+    assert fake.writes == []
+
+
+# ------------------------------------------------------------------------------------ issue 7, section 5: input
+
+
+def test_a_dictionary_where_a_list_of_ips_is_due_is_refused_not_read_as_its_keys():
+    layout = parse_layout(pools={'transactional': {'192.0.2.10': None}},
+                          subusers={'shop-eu': {'192.0.2.10': 'x', '192.0.2.11': 'y'}})
+    assert layout.problems == [
+        'pools.transactional: must be a list of IP addresses, got a dictionary (its keys are not taken as IPs)',
+        'subusers.shop-eu: must be a list of IP addresses, got a dictionary (its keys are not taken as IPs)',
+    ]
+    assert layout.pools == {'transactional': []} and layout.subusers == {'shop-eu': []}
+
+
+@pytest.mark.parametrize('key, kind', [(True, 'a boolean'), (False, 'a boolean'), (31, 'a number'), (750, 'a number')])
+def test_pool_names_that_yaml_made_booleans_or_numbers_are_refused(key, kind):
+    [problem] = parse_layout(pools={key: []}).problems
+    assert problem.startswith(f'pools: the name {key!r} is {kind}, not a name: YAML reads')
+    assert 'quote the name' in problem
+    assert mistyped_keys('subusers', {key: [], 'fine': []}) == [problem.replace('pools:', 'subusers:', 1)]

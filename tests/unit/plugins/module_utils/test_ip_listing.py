@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridError, SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ip_listing import (
     ALL_FIELDS,
     EXTENDED_FIELDS,
@@ -244,7 +244,8 @@ def test_subuser_filter_checks_subuser_and_filters():
     result = list_account_ips(api, IPListingQuery(subuser='zed', fields=['pools']))
     assert paths(api) == [('GET', '/v3/subusers'), ('GET', '/v3/ips')]
     assert result == {'ips': [{'ip': '192.0.2.3', 'pools': ['a0', 'p1']}],
-                      'usage': [{'ip': '192.0.2.3', 'subuser': 'carol'}, {'ip': '192.0.2.3', 'subuser': 'zed'}]}
+                      'usage': [{'ip': '192.0.2.3', 'subuser': 'carol'}, {'ip': '192.0.2.3', 'subuser': 'zed'}],
+                      'warnings': []}
 
 
 def test_unknown_subuser_fails_before_listing_ips():
@@ -277,3 +278,140 @@ def test_no_per_ip_endpoint_is_called():
     list_account_ips(api, IPListingQuery(status='available', subuser='bob', is_enabled=True))
     assert sorted(set(paths(api))) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/ips'), ('GET', '/v3/subusers')]
     assert len(api.client.transport.calls) == 3
+
+
+# ------------------------------------------------------------------ the two listings disagree (issue 7, section 1)
+#
+# GET /v3/ips decides which IPs exist; GET /v3/send_ips/ips only adds fields. An IP the second lacks keeps its
+# basic fields, gets null extended fields and is named in a warning; only an IP-management filter excludes an IP.
+
+
+def test_an_ip_missing_from_send_ips_is_kept_with_null_extended_fields_and_named_in_a_warning():
+    api = routed_api(send_ips=[entry for entry in SEND_IPS if entry['ip'] in ('192.0.2.3', '192.0.2.10')])
+    result = list_account_ips(api, IPListingQuery())
+    assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
+    by_ip = {entry['ip']: entry for entry in result['ips']}
+    assert by_ip['192.0.2.2']['subusers'] == [] and by_ip['192.0.2.2']['warmup'] is False
+    assert all(by_ip['192.0.2.2'][field] is None for field in EXTENDED_FIELDS)
+    assert by_ip['198.51.100.1']['pools'] == ['p2'] and by_ip['198.51.100.1']['region'] is None
+    assert by_ip['192.0.2.3']['region'] == 'us'
+    assert result['warnings'] == [
+        '2 IP(s) listed by GET /v3/ips are missing from GET /v3/send_ips/ips, so their is_auto_warmup,'
+        ' is_parent_assigned, is_enabled, is_leased, added_at, updated_at and region are null: 192.0.2.2, 198.51.100.1']
+
+
+def test_an_empty_send_ips_listing_drops_nothing():
+    # Prism's example bodies: GET /v3/ips lists two IPs, GET /v3/send_ips/ips lists others.
+    api = routed_api(send_ips=[{'ip': '203.0.113.9', 'region': 'eu'}])
+    result = list_account_ips(api, IPListingQuery(fields=['pools', 'region']))
+    assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
+    assert [entry['region'] for entry in result['ips']] == [None, None, None, None]
+    assert len(result['warnings']) == 2
+    assert result['warnings'][0].startswith('4 IP(s) listed by GET /v3/ips are missing from GET /v3/send_ips/ips')
+    assert result['warnings'][1] == (
+        '1 IP(s) listed by GET /v3/send_ips/ips are not listed by GET /v3/ips, which decides which IPs the account'
+        ' has; they are left out: 203.0.113.9')
+
+
+def test_a_warning_names_at_most_20_ips_and_counts_the_rest():
+    many = [{'ip': f'10.1.0.{n}', 'subusers': [], 'pools': []} for n in range(1, 31)]
+
+    def respond(call):
+        if call.path == '/v3/ips':
+            return json_response(200, many if call.query['offset'] == '0' else [])
+        return json_response(200, {'result': [], '_metadata': {}})
+    api = make_api(transport=FakeTransport(responder=respond))
+    [warning] = list_account_ips(api, IPListingQuery(fields=['region']))['warnings']
+    assert warning.endswith(', '.join(f'10.1.0.{n}' for n in range(1, 21)) + ', ... and 10 more')
+    assert warning.startswith('30 IP(s) listed by GET /v3/ips')
+
+
+def test_when_both_listings_agree_there_is_no_warning():
+    api = routed_api()
+    assert list_account_ips(api, IPListingQuery())['warnings'] == []
+    assert list_account_ips(routed_api(), IPListingQuery(fields=BASIC))['warnings'] == []
+
+
+def test_only_an_ip_management_filter_excludes_an_ip():
+    api = routed_api(send_ips=[entry for entry in SEND_IPS if entry['ip'] == '192.0.2.3'])
+    result = list_account_ips(api, IPListingQuery(is_enabled=False))
+    assert ips_of(result) == ['192.0.2.3']
+    assert result['warnings'] == []
+
+
+def managed_api_answering(status, body):
+    def respond(call):
+        if call.path == '/v3/ips':
+            return json_response(200, IPS if call.query['offset'] == '0' else [])
+        if call.path == '/v3/send_ips/ips':
+            return json_response(status, body)
+        raise AssertionError(f'unexpected call {call!r}')
+    return make_api(transport=FakeTransport(responder=respond), max_retries=0)
+
+
+SCOPE_ERRORS = [
+    (401, {'errors': [{'field': None, 'message': 'missing required scope: ips.read'}]}),
+    (403, {'errors': [{'field': None, 'message': 'access forbidden'}]}),
+    (404, {'errors': [{'field': None, 'message': 'resource not found'}]}),
+]
+
+
+@pytest.mark.parametrize('status, body', SCOPE_ERRORS)
+def test_send_ips_refused_without_a_filter_gives_the_basic_fields_and_says_why(status, body):
+    api = managed_api_answering(status, body)
+    result = list_account_ips(api, IPListingQuery())
+    assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
+    assert result['ips'][2]['subusers'] == ['bob'] and result['ips'][2]['is_leased'] is None
+    [warning] = result['warnings']
+    assert warning.startswith(f'GET /v3/send_ips/ips returned HTTP {status}: {body["errors"][0]["message"]}.')
+    assert 'are null for every IP' in warning
+    assert 'API key without the IP Address Management scope' in warning
+
+
+@pytest.mark.parametrize('status, body', SCOPE_ERRORS)
+def test_send_ips_refused_with_a_filter_fails_clearly(status, body):
+    api = managed_api_answering(status, body)
+    with pytest.raises(SendGridError) as info:
+        list_account_ips(api, IPListingQuery(is_leased=False, ip_region='us', fields=BASIC))
+    message = info.value.message
+    assert f'returned HTTP {status}' in message
+    assert 'the filters is_leased, ip_region need GET /v3/send_ips/ips' in message
+
+
+def test_a_server_error_on_send_ips_still_fails():
+    api = managed_api_answering(500, {'errors': [{'message': 'boom'}]})
+    with pytest.raises(SendGridError, match='HTTP 500'):
+        list_account_ips(api, IPListingQuery())
+
+
+# ------------------------------------------------------------------ a pool filter naming no pool (issue 7, section 5)
+
+
+def pools_api(pools):
+    def respond(call):
+        if call.path == '/v3/ips':
+            return json_response(200, IPS if call.query['offset'] == '0' else [])
+        if call.path == '/v3/send_ips/pools':
+            return json_response(200, {'result': [{'name': name, 'id': str(n)} for n, name in enumerate(pools, 1)],
+                                       '_metadata': {}})
+        raise AssertionError(f'unexpected call {call!r}')
+    return make_api(transport=FakeTransport(responder=respond))
+
+
+def test_a_pool_filter_naming_no_pool_is_an_error():
+    api = pools_api(['p1', 'p2', 'a0'])
+    with pytest.raises(SendGridInputError) as info:
+        list_account_ips(api, IPListingQuery(pool='p3', fields=BASIC))
+    assert info.value.message == "pool: no IP pool named 'p3' on this account (its pools: a0, p1, p2)"
+    assert paths(api) == [('GET', '/v3/ips'), ('GET', '/v3/send_ips/pools')]
+
+
+def test_a_pool_filter_naming_an_empty_pool_lists_nothing():
+    api = pools_api(['p1', 'empty'])
+    assert list_account_ips(api, IPListingQuery(pool='empty', fields=BASIC))['ips'] == []
+
+
+def test_a_pool_named_by_an_ip_needs_no_pool_listing():
+    api = pools_api([])
+    assert ips_of(list_account_ips(api, IPListingQuery(pool='p2', fields=BASIC))) == ['198.51.100.1']
+    assert paths(api) == [('GET', '/v3/ips')]

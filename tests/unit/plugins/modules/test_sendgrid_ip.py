@@ -200,22 +200,59 @@ def test_settings_and_subusers_together():
 
 def test_unknown_usernames_are_all_named_before_any_write():
     result, calls, code = run(
-        {'ip': IP, 'is_auto_warmup': False, 'subusers': ['shop-eu', 'ghost', 'nobody']},
-        (200, LEASED_IP), (200, SUBUSERS))
+        {'ip': IP, 'is_auto_warmup': False, 'subusers': ['newsletter', 'ghost', 'nobody']},
+        (200, LEASED_IP), (200, SUBUSERS), id_page())
     assert code == 1
-    assert 'unknown subuser(s) on this account: ghost, nobody' in result['msg']
+    assert result['msg'] == 'subusers: unknown subuser(s) on this account: ghost, nobody'
     assert all(call.method == 'GET' for call in calls)
-    assert requests_of(calls) == [('GET', IP_PATH), ('GET', '/v3/subusers')]
+    assert requests_of(calls) == [('GET', IP_PATH), ('GET', '/v3/subusers'), ('GET', SUBUSERS_PATH)]
 
 
 def test_is_enabled_on_a_leased_ip_fails_before_any_write():
-    result, calls, code = run(
-        {'ip': IP, 'is_enabled': True, 'is_auto_warmup': False, 'subusers': ['newsletter']},
-        (200, LEASED_IP))
+    result, calls, code = run({'ip': IP, 'is_enabled': True, 'is_auto_warmup': False}, (200, LEASED_IP))
     assert code == 1
     assert 'is_enabled' in result['msg'] and 'leased from SendGrid' in result['msg']
     assert 'customer-owned' in result['msg']
     assert requests_of(calls) == [('GET', IP_PATH)]
+
+
+def test_every_problem_is_named_in_one_error_before_any_write():
+    result, calls, code = run(
+        {'ip': IP, 'is_enabled': True, 'is_auto_warmup': False, 'subusers': ['newsletter', 'ghost']},
+        (200, LEASED_IP), (200, SUBUSERS), id_page())
+    assert code == 1
+    assert result['msg'].startswith('the task has 2 problems; nothing was written: (1) is_enabled: 192.0.2.10 is'
+                                    ' leased from SendGrid')
+    assert result['problems'][1] == 'subusers: unknown subuser(s) on this account: ghost'
+    assert all(call.method == 'GET' for call in calls)
+
+
+# ------------------------------------------------------------------ rules checked before the PATCH (issue 7, section 4)
+
+def test_a_subuser_of_another_region_fails_before_the_patch():
+    # Today the PATCH is applied and the batchAdd is then refused: the IP is left half-changed.
+    result, calls, code = run(
+        {'ip': IP, 'is_auto_warmup': False, 'subusers': ['shop-eu', 'newsletter']},
+        (200, LEASED_IP), (200, SUBUSERS), id_page())
+    assert code == 1
+    assert result['msg'] == 'subusers: shop-eu: 192.0.2.10 (us): an eu subuser can only send from eu IPs'
+    assert all(call.method == 'GET' for call in calls)
+
+
+def test_is_parent_assigned_false_on_an_ip_in_a_pool_fails_before_the_patch():
+    in_pool = {**LEASED_IP, 'is_parent_assigned': True, 'pools': [{'name': 'transactional', 'id': '1'}]}
+    result, calls, code = run({'ip': IP, 'is_parent_assigned': False}, (200, in_pool))
+    assert code == 1
+    assert result['msg'] == ('is_parent_assigned: 192.0.2.10 is in the pool(s) transactional, and an IP in a pool must'
+                             ' stay parent-assigned; take it out of its pools first (mailops.sendgrid.sendgrid_ip_pool)')
+    assert requests_of(calls) == [('GET', IP_PATH)]
+
+
+def test_is_parent_assigned_false_on_an_ip_in_no_pool_is_one_patch():
+    assigned = {**LEASED_IP, 'is_parent_assigned': True}
+    result, calls, _code = run({'ip': IP, 'is_parent_assigned': False}, (200, assigned), (200, {}))
+    assert result['changed'] is True
+    assert calls[1].method == 'PATCH' and calls[1].json == {'is_parent_assigned': False}
 
 
 @pytest.mark.parametrize('answer', [
@@ -269,7 +306,7 @@ def test_failed_batch_after_patch_says_what_was_applied():
     assert code == 1
     assert requests_of(calls)[3:] == [('PATCH', IP_PATH), ('POST', SUBUSERS_PATH + ':batchAdd')]
     assert 'subusers: unverified subusers: 1002' in result['msg']
-    assert 'Already applied to 192.0.2.10 before this error: set is_parent_assigned=true' in result['msg']
+    assert 'Already applied before this error: set is_parent_assigned=true on 192.0.2.10.' in result['msg']
     assert result['status'] == 400
 
 
@@ -278,7 +315,7 @@ def test_failed_delete_after_add_names_the_added_subusers():
         {'ip': IP, 'subusers': ['newsletter'], 'subusers_state': 'exact'},
         (200, LEASED_IP), (200, SUBUSERS), id_page('1001'), (200, {}), (401, {'errors': [{'message': 'denied'}]}))
     assert code == 1
-    assert 'Already applied to 192.0.2.10 before this error: added subusers newsletter' in result['msg']
+    assert 'Already applied before this error: add 192.0.2.10 to subuser newsletter.' in result['msg']
 
 
 def test_failed_first_write_claims_nothing_applied():

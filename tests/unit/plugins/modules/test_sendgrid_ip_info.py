@@ -151,3 +151,50 @@ def test_server_error_on_a_read_is_retried():
     result = run({'fields': ['subusers'], 'retry_budget': 5}, transport)
     assert not result.failed
     assert len(transport.calls) == 2
+
+
+# ------------------------------------------------------------------ issue 7: no IP is dropped, names must exist
+
+def test_default_listing_keeps_an_ip_missing_from_send_ips_and_warns():
+    transport = FakeTransport(
+        (200, ACCOUNT),
+        (200, {'result': [managed('192.0.2.10'), managed('192.0.2.31', is_leased=False)], '_metadata': {}}),
+    )
+    result = run({}, transport)
+    assert not result.failed
+    assert ips_of(result) == ['192.0.2.10', '192.0.2.11', '192.0.2.20', '192.0.2.30', '192.0.2.31']
+    missing = result['ips'][1]
+    assert missing['ip'] == '192.0.2.11' and missing['pools'] == ['transactional']
+    assert missing['is_leased'] is None and missing['region'] is None
+    assert result.warnings == [
+        '3 IP(s) listed by GET /v3/ips are missing from GET /v3/send_ips/ips, so their is_auto_warmup,'
+        ' is_parent_assigned, is_enabled, is_leased, added_at, updated_at and region are null:'
+        ' 192.0.2.11, 192.0.2.20, 192.0.2.30']
+    assert 'warnings' not in result.result
+
+
+def test_a_key_without_the_ip_management_scope_still_lists_every_ip():
+    transport = FakeTransport(
+        (200, ACCOUNT), (401, {'errors': [{'field': None, 'message': 'missing required scope: ips.read'}]}))
+    result = run({}, transport)
+    assert not result.failed
+    assert len(result['ips']) == 5 and all(entry['region'] is None for entry in result['ips'])
+    assert result.warnings[0].startswith(
+        'GET /v3/send_ips/ips returned HTTP 401: missing required scope: ips.read. The IP-management fields')
+
+
+def test_an_ip_management_filter_the_api_refuses_fails_clearly():
+    transport = FakeTransport((200, ACCOUNT), (403, {'errors': [{'field': None, 'message': 'forbidden'}]}))
+    result = run({'is_leased': False, 'fields': ['subusers']}, transport)
+    assert result.failed
+    assert result['status'] == 403 and result['path'] == '/v3/send_ips/ips'
+    assert 'the filters is_leased need GET /v3/send_ips/ips' in result['msg']
+
+
+def test_a_pool_filter_naming_no_pool_is_an_error_like_an_unknown_subuser():
+    pools = {'result': [{'name': 'transactional', 'id': '1'}, {'name': 'marketing', 'id': '2'}], '_metadata': {}}
+    transport = FakeTransport((200, ACCOUNT), (200, pools))
+    result = run({'pool': 'transactionl', 'fields': ['subusers']}, transport)
+    assert result.failed
+    assert result['msg'] == "pool: no IP pool named 'transactionl' on this account (its pools: marketing, transactional)"
+    assert calls(transport) == [IPS_CALL, ('GET', '/v3/send_ips/pools', {'limit': '100'})]

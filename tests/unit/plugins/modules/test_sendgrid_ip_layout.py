@@ -37,10 +37,14 @@ SUBUSERS = [{'id': 1000 + n, 'username': name, 'email': f'{name}@example.com', '
 POOLS = {'result': [{'name': 'transactional', 'id': '7', 'total_ip_count': 2, 'ips_preview': [], 'regions': ['us']}],
          '_metadata': {'next_params': {'after_key': None}}}
 
+SEND_IPS = {'result': [{'ip': entry['ip'], 'region': 'us', 'is_parent_assigned': True, 'is_leased': True}
+                       for entry in ACCOUNT_IPS], '_metadata': {'next_params': {'after_key': None}}}
+
 READ_IPS = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
 READ_SUBUSERS = ('GET', '/v3/subusers', {'include_region': 'true', 'limit': '500', 'offset': '0'})
 READ_POOLS = ('GET', '/v3/send_ips/pools', {'limit': '100'})
-ALL_READS = [READ_IPS, READ_SUBUSERS, READ_POOLS]
+READ_SEND_IPS = ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000'})
+ALL_READS = [READ_IPS, READ_SUBUSERS, READ_POOLS, READ_SEND_IPS]
 
 MATCHING_LAYOUT = {
     'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
@@ -49,12 +53,14 @@ MATCHING_LAYOUT = {
 }
 
 
-def reads(pools=True, subusers=True):
+def reads(pools=True, subusers=True, facts=True):
     steps = [(200, ACCOUNT_IPS)]
     if subusers:
         steps.append((200, SUBUSERS))
     if pools:
         steps.append((200, POOLS))
+    if facts:
+        steps.append((200, SEND_IPS))
     return steps
 
 
@@ -73,13 +79,14 @@ def run(args, transport, **kwargs):
 # ------------------------------------------------------------------------------------ no-op
 
 
-def test_matching_layout_makes_only_the_fixed_reads():
-    transport = FakeTransport(*reads())
+def test_matching_layout_reads_only_the_ip_listing():
+    # Every named subuser and pool is in GET /v3/ips with its IPs: no other read is needed to compare or check.
+    transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
     result = run({**MATCHING_LAYOUT, 'exclusive': True}, transport)
     assert not result.failed, result.result
     assert result['changed'] is False
     assert result['check_mode'] is False
-    assert calls(transport) == ALL_READS
+    assert calls(transport) == [READ_IPS]
     assert result['summary'] == {'subusers_changed': 0, 'pools_created': 0, 'pools_changed': 0, 'ips_added': 0,
                                  'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'writes': 0}
     assert result['changes'] == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
@@ -93,7 +100,7 @@ def test_matching_layout_makes_only_the_fixed_reads():
 
 
 def test_omitted_parts_are_neither_read_nor_written():
-    transport = FakeTransport(*reads(pools=False, subusers=False))
+    transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
     result = run({'warmup': ['192.0.2.21'], 'exclusive': True}, transport)
     assert result['changed'] is False
     assert calls(transport) == [READ_IPS]
@@ -103,21 +110,22 @@ def test_omitted_parts_are_neither_read_nor_written():
 # ------------------------------------------------------------------------------------ the fewest writes
 
 
-def test_three_subusers_one_differs_makes_exactly_one_put():
-    transport = FakeTransport(*reads(pools=False), (200, {'ips': ['192.0.2.11', '192.0.2.20', '192.0.2.22']}))
+def test_three_subusers_one_differs_makes_exactly_one_batch_add():
+    transport = FakeTransport(*reads(pools=False), (200, {'ip': '192.0.2.22', 'subusers': ['1001']}))
     result = run({'subusers': {'shop-eu': ['192.0.2.10'], 'newsletter': ['192.0.2.22'], 'shop-us': ['192.0.2.12']}},
                  transport)
     assert result['changed'] is True
-    assert calls(transport) == [READ_IPS, READ_SUBUSERS, ('PUT', '/v3/subusers/newsletter/ips', {})]
-    # non-exclusive: the union of what the subuser has and what the layout names
-    assert transport.calls[-1].json == ['192.0.2.11', '192.0.2.20', '192.0.2.22']
+    assert calls(transport) == [READ_IPS, READ_SUBUSERS, READ_SEND_IPS,
+                                ('POST', '/v3/send_ips/ips/192.0.2.22/subusers:batchAdd', {})]
+    # non-exclusive: an addition, by subuser id, that keeps whatever else the subuser has at that moment
+    assert transport.calls[-1].json == {'subusers': ['1001']}
     assert result['changes']['subusers'] == {'newsletter': {'added': ['192.0.2.22'], 'removed': []}}
     assert result['summary']['subusers_changed'] == 1
     assert result['summary']['writes'] == 1
 
 
 def test_non_exclusive_never_removes():
-    transport = FakeTransport(*reads())
+    transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
     result = run({'pools': {'transactional': ['192.0.2.10']}, 'subusers': {'newsletter': ['192.0.2.20']},
                   'warmup': []}, transport)
     assert result['changed'] is False
@@ -125,7 +133,7 @@ def test_non_exclusive_never_removes():
 
 
 def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
-    transport = FakeTransport(*reads(), empty_response(204), (200, {}), (200, {'ips': ['192.0.2.20']}),
+    transport = FakeTransport(*reads(subusers=False), empty_response(204), (200, {}), (200, {'ips': ['192.0.2.20']}),
                               (200, [{'ip': '192.0.2.22', 'start_date': 1700000000}]), empty_response(204))
     result = run({'pools': {'transactional': ['192.0.2.10', '192.0.2.12']}, 'subusers': {'newsletter': ['192.0.2.20']},
                   'warmup': ['192.0.2.22'], 'exclusive': True, 'concurrency': 1}, transport, diff=True)
@@ -151,17 +159,17 @@ def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
 
 
 def test_exclusive_without_warmup_leaves_warmup_alone():
-    transport = FakeTransport(*reads(pools=False))
+    transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
     result = run({'subusers': {'shop-eu': ['192.0.2.10']}, 'exclusive': True}, transport)
     assert result['changed'] is False
-    assert calls(transport) == [READ_IPS, READ_SUBUSERS]
+    assert calls(transport) == [READ_IPS]
 
 
 def test_missing_pool_is_created_with_its_ips_in_the_body():
     transport = FakeTransport(*reads(subusers=False),
                               (201, {'name': 'marketing', 'id': '8', 'ips': ['192.0.2.20', '192.0.2.22']}))
     result = run({'pools': {'marketing': ['192.0.2.22', '192.0.2.20']}}, transport, diff=True)
-    assert calls(transport) == [READ_IPS, READ_POOLS, ('POST', '/v3/send_ips/pools', {})]
+    assert calls(transport) == [READ_IPS, READ_POOLS, READ_SEND_IPS, ('POST', '/v3/send_ips/pools', {})]
     assert transport.calls[-1].json == {'name': 'marketing', 'ips': ['192.0.2.20', '192.0.2.22']}
     assert result['changes']['pools'] == {'marketing': {'created': True, 'added': ['192.0.2.20', '192.0.2.22'],
                                                         'removed': []}}
@@ -227,19 +235,19 @@ def test_zero_concurrency_fails_before_any_request():
 def test_partial_failure_lists_applied_and_failed_and_reports_changed():
     transport = FakeTransport(
         *reads(pools=False),
-        (200, {'ips': ['192.0.2.10', '192.0.2.22']}),
-        (400, {'errors': [{'field': 'ips', 'message': 'subuser is disabled'}]}),
+        (200, {'ip': '192.0.2.20', 'subusers': ['1000']}),
+        (400, {'errors': [{'field': 'subusers', 'message': 'unverified subusers: 1002'}]}),
     )
-    result = run({'subusers': {'shop-eu': ['192.0.2.22'], 'shop-us': ['192.0.2.22']}, 'concurrency': 1}, transport)
+    result = run({'subusers': {'shop-eu': ['192.0.2.20'], 'shop-us': ['192.0.2.22']}, 'concurrency': 1}, transport)
     assert result.failed
     assert result['changed'] is True
-    assert result['writes_applied'] == ['set the IPs of subuser shop-eu (add 192.0.2.22)']
+    assert result['writes_applied'] == ['add 192.0.2.20 to subuser shop-eu']
     assert result['writes_failed'] == [
-        'set the IPs of subuser shop-us (add 192.0.2.22): SendGrid validation error: PUT /v3/subusers/shop-us/ips'
-        ' returned HTTP 400: ips: subuser is disabled']
+        'add 192.0.2.22 to subuser shop-us: SendGrid validation error: POST'
+        ' /v3/send_ips/ips/192.0.2.22/subusers:batchAdd returned HTTP 400: subusers: unverified subusers: 1002']
     assert result['writes_not_attempted'] == []
     assert result['msg'].startswith('1 of 2 writes failed; the layout is only partly applied.')
-    assert 'Applied (these stay in place): set the IPs of subuser shop-eu' in result['msg']
+    assert 'Applied (these stay in place): add 192.0.2.20 to subuser shop-eu' in result['msg']
     assert 'run the task again' in result['msg']
     assert len(writes(transport)) == 2
 
@@ -251,3 +259,56 @@ def test_authentication_error_is_reported_without_the_key():
     assert result['status'] == 401
     assert result['method'] == 'GET' and result['path'] == '/v3/ips'
     assert API_KEY not in str(result.result)
+
+
+# ------------------------------------------------------------------------------------ issue 7: rules and input
+
+RULES_IPS = [ip('192.0.2.1'), ip('192.0.2.3'), ip('192.0.2.4'), ip('198.51.100.3')]
+RULES_SUBUSERS = [{'id': 2001, 'username': 'alpha', 'email': 'a@example.com', 'disabled': False, 'region': 'global'},
+                  {'id': 2002, 'username': 'delta-eu', 'email': 'd@example.com', 'disabled': False, 'region': 'eu'}]
+RULES_SEND_IPS = {'result': [
+    {'ip': '192.0.2.1', 'region': 'us', 'is_parent_assigned': True},
+    {'ip': '192.0.2.3', 'region': 'us', 'is_parent_assigned': True},
+    {'ip': '192.0.2.4', 'region': 'us', 'is_parent_assigned': False},
+    {'ip': '198.51.100.3', 'region': 'us', 'is_parent_assigned': True},
+], '_metadata': {}}
+
+
+def test_another_regions_ip_for_a_subuser_fails_before_alpha_is_written():
+    transport = FakeTransport((200, RULES_IPS), (200, RULES_SUBUSERS), (200, RULES_SEND_IPS))
+    result = run({'subusers': {'alpha': ['192.0.2.3'], 'delta-eu': ['192.0.2.1']}}, transport)
+    assert result.failed
+    assert result['problems'] == ['subusers.delta-eu: 192.0.2.1 (us): an eu subuser can only send from eu IPs']
+    assert result['msg'] == ('the IP layout has 1 problem; nothing was written: (1) subusers.delta-eu: 192.0.2.1 (us):'
+                             ' an eu subuser can only send from eu IPs')
+    assert writes(transport) == []
+    transport.assert_done()
+
+
+def test_an_ip_the_parent_may_not_send_from_fails_before_the_pool_is_created():
+    pools = {'result': [{'name': 'transactional', 'id': '7'}], '_metadata': {}}
+    transport = FakeTransport((200, RULES_IPS), (200, pools), (200, RULES_SEND_IPS))
+    result = run({'pools': {'transactional': ['198.51.100.3'], 'new-pool': ['192.0.2.4']}}, transport)
+    assert result.failed
+    assert [problem.split(':')[0] for problem in result['problems']] == ['pools.new-pool']
+    assert 'is_parent_assigned false' in result['msg']
+    assert writes(transport) == []
+
+
+def test_unchecked_rules_are_module_warnings():
+    send_ips = {'result': [], '_metadata': {}}
+    transport = FakeTransport((200, RULES_IPS), (200, RULES_SUBUSERS), (200, send_ips))
+    result = run({'subusers': {'delta-eu': ['192.0.2.1']}}, transport, check_mode=True)
+    assert not result.failed and result['changed'] is True
+    assert result.warnings == [
+        'the region of 192.0.2.1 could not be established (GET /v3/send_ips/ips does not list them), so it was not'
+        ' checked against the region of the subusers they are given to; SendGrid decides']
+
+
+def test_a_dictionary_instead_of_a_list_of_ips_is_refused():
+    transport = FakeTransport((200, ACCOUNT_IPS))
+    result = run({'pools': {'transactional': {'192.0.2.10': None, '192.0.2.11': None}}}, transport)
+    assert result.failed
+    assert result['problems'] == [
+        'pools.transactional: must be a list of IP addresses, got a dictionary (its keys are not taken as IPs)']
+    assert writes(transport) == []

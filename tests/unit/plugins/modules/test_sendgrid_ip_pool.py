@@ -112,7 +112,7 @@ def test_create_with_150_ips_fails_before_any_write():
     result = run({'name': 'big', 'ips': ips}, transport)
 
     assert result.failed
-    assert result['msg'] == "ips: a pool holds at most 100 IPs; pool 'big' would hold 150"
+    assert result['msg'] == "ips: pool 'big' would hold 150 IPs; a pool holds at most 100"
     assert writes(transport) == []
 
 
@@ -135,7 +135,7 @@ def test_create_when_the_account_has_100_pools_fails_before_any_write():
     result = run({'name': 'one-too-many'}, transport)
 
     assert result.failed
-    assert result['msg'] == "cannot create pool 'one-too-many': the account already has 100 pools, the most SendGrid allows is 100"
+    assert result['msg'] == 'name: the account has 100 pools; creating one-too-many would exceed the limit of 100'
     assert calls(transport) == [LIST_POOLS, ('GET', POOLS + '?limit=100&after_key=60', None)]
 
 
@@ -301,7 +301,7 @@ def test_membership_over_100_fails_before_any_write():
     result = run({'name': 'transactional', 'ips': subnet(10, 1)}, transport)
 
     assert result.failed
-    assert result['msg'] == "ips: a pool holds at most 100 IPs; pool 'transactional' would hold 105"
+    assert result['msg'] == "ips: pool 'transactional' would hold 105 IPs; a pool holds at most 100"
     assert writes(transport) == []
 
 
@@ -325,11 +325,14 @@ def test_unknown_ips_are_all_named_in_one_error_before_any_write():
         pools_page(('transactional', '5', 1)),
         pool_ips_page('192.0.2.10'),
         account_ips('192.0.2.10', '192.0.2.11'),
+        (200, [{'ip': '192.0.2.10'}, {'ip': '192.0.2.11'}]),
     )
     result = run({'name': 'transactional', 'ips': ['198.51.100.7', '192.0.2.11', '192.0.2.99']}, transport)
 
     assert result.failed
     assert result['msg'] == 'ips: not on this SendGrid account: 192.0.2.99, 198.51.100.7'
+    # GET /v3/ips decides which IPs exist: it is read for the IPs the IP-management listing lacks
+    assert calls(transport)[-1] == ('GET', '/v3/ips?limit=500&offset=0', None)
     assert writes(transport) == []
 
 
@@ -343,8 +346,9 @@ def test_ips_the_parent_may_not_send_from_are_all_named_before_any_write():
                  transport)
 
     assert result.failed
-    assert result['msg'] == ('ips: SendGrid only puts IPs the parent account may send from (is_parent_assigned)'
-                             ' in a pool; these are not: 192.0.2.12, 192.0.2.13')
+    assert result['msg'] == ('ips: 192.0.2.12, 192.0.2.13 cannot join a pool: SendGrid only puts IPs the parent'
+                             ' account may send from in a pool, and these have is_parent_assigned false (set it with'
+                             ' mailops.sendgrid.sendgrid_ip first)')
     assert writes(transport) == []
 
 
@@ -538,4 +542,46 @@ def test_delete_with_ips_or_new_name_fails_before_any_request(extra):
 
     assert result.failed
     assert 'state=absent deletes the pool and takes neither new_name nor ips' in result['msg']
+    assert transport.calls == []
+
+
+# ------------------------------------------------------------------------------------ issue 7
+
+
+def test_absent_ips_of_a_pool_that_does_not_exist_create_nothing():
+    transport = FakeTransport(pools_page(('other', '7', 1)), account_ips('192.0.2.10'))
+    result = run({'name': 'transactional', 'ips': ['192.0.2.10'], 'ips_state': 'absent'}, transport, diff=True)
+
+    assert not result.failed, result.result
+    assert result['changed'] is False
+    assert result['pool'] == {} and result['added'] == [] and result['removed'] == []
+    assert result['diff'] == {'before': {}, 'after': {}}
+    assert writes(transport) == []
+
+
+def test_an_ip_the_ip_management_listing_lacks_is_not_called_unknown():
+    # On the account (GET /v3/ips has it), but GET /v3/send_ips/ips lacks it: the API decides, with a warning.
+    transport = FakeTransport(
+        pools_page(('transactional', '5', 1)),
+        pool_ips_page('192.0.2.10'),
+        account_ips('192.0.2.10'),
+        (200, [{'ip': '192.0.2.10'}, {'ip': '192.0.2.11'}]),
+        (200, {'name': 'transactional', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11']}),
+    )
+    result = run({'name': 'transactional', 'ips': ['192.0.2.11']}, transport)
+
+    assert not result.failed, result.result
+    assert result['added'] == ['192.0.2.11']
+    assert result.warnings == [
+        'whether the parent may send from 192.0.2.11 could not be established (GET /v3/send_ips/ips does not list'
+        ' them), so it was not checked before adding them to a pool; SendGrid decides']
+    assert writes(transport) == [('POST', POOLS + '/5/ips:batchAdd', {'ips': ['192.0.2.11']})]
+
+
+def test_a_dictionary_where_the_ips_are_due_is_refused():
+    transport = FakeTransport()
+    result = run({'name': 'transactional', 'ips': {'192.0.2.10': None}}, transport)
+
+    assert result.failed
+    assert 'ips' in result['msg'] and 'list' in result['msg']
     assert transport.calls == []

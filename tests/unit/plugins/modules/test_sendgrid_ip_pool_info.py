@@ -80,14 +80,14 @@ def test_one_pool_by_name_reads_only_its_ips():
     assert result['pools'] == [{'name': 'beta', 'id': '2', 'ips': ['192.0.2.11', '192.0.2.12'], 'ip_count': 2}]
 
 
-def test_unknown_name_returns_an_empty_list():
-    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10'])]))
+def test_unknown_name_is_an_error_naming_the_pools():
+    # Names are case-sensitive: an empty list would read as "that pool holds no IP".
+    transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', [])]))
     result = run({'name': 'Alpha'}, transport)
 
-    assert not result.failed
+    assert result.failed
+    assert result['msg'] == "name: no IP pool named 'Alpha' on this account (its pools: alpha, beta)"
     assert get_paths(transport) == [POOLS + '?limit=100']
-    assert result['changed'] is False
-    assert result['pools'] == []
 
 
 def test_no_pools_at_all():

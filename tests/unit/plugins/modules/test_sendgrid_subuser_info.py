@@ -62,11 +62,17 @@ def test_username_filter_is_exact():
     assert result['subusers'] == [SHOP]
 
 
-def test_unknown_username_gives_an_empty_list_without_reading_ips():
+def test_unknown_username_is_an_error_without_reading_ips():
     result, calls, code = run({'username': 'nobody'}, (200, []))
+    assert code == 1
+    assert result['msg'] == 'username: unknown subuser(s) on this account: nobody'
+    assert [call.path for call in calls] == ['/v3/subusers']
+
+
+def test_a_username_that_exists_but_does_not_match_the_other_filters_is_an_empty_list():
+    result, _calls, code = run({'username': 'shop-eu', 'disabled': True}, (200, [SUBUSERS[0]]))
     assert code == 0
     assert result['subusers'] == []
-    assert [call.path for call in calls] == ['/v3/subusers']
 
 
 @pytest.mark.parametrize('args, expected', [

@@ -50,68 +50,157 @@ def test_no_change_makes_only_reads():
     assert 'diff' not in result.result
 
 
-def test_present_adds_with_one_put_of_the_whole_list():
-    transport = transport_with_reads((200, {'ips': ['192.0.2.10', '192.0.2.11']}))
+def managed(ip, region='us'):
+    return {'ip': ip, 'pools': [], 'is_auto_warmup': False, 'is_parent_assigned': True, 'updated_at': None,
+            'is_enabled': None, 'is_leased': True, 'added_at': 1700000000, 'region': region}
+
+
+def send_ips(*entries):
+    return 200, {'result': list(entries), '_metadata': {'next_params': {'after_key': None}}}
+
+
+READ_SEND_IPS = ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'limit': '1000'})
+US_IPS = send_ips(managed('192.0.2.10'), managed('192.0.2.11'), managed('192.0.2.12'))
+
+
+def test_present_adds_with_one_batch_add_per_ip_and_never_a_put():
+    # A PUT of the whole list would undo an IP another run added between our read and our write.
+    transport = transport_with_reads(US_IPS, (200, {'ip': '192.0.2.11', 'subusers': ['1001']}))
     result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11', ' 192.0.2.11']}, transport, diff=True)
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.11']
-    assert calls(transport) == READS + [('PUT', '/v3/subusers/shop-eu/ips', {})]
-    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.11']
+    assert calls(transport) == READS + [READ_SEND_IPS, ('POST', '/v3/send_ips/ips/192.0.2.11/subusers:batchAdd', {})]
+    assert transport.calls[-1].json == {'subusers': ['1001']}
     assert result['diff'] == {'before': {'subuser': 'shop-eu', 'ips': ['192.0.2.10']},
                               'after': {'subuser': 'shop-eu', 'ips': ['192.0.2.10', '192.0.2.11']}}
 
 
 def test_check_mode_reports_the_change_without_writing():
-    transport = transport_with_reads()
+    transport = transport_with_reads(US_IPS)
     result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport, check_mode=True,
                  diff=True)
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.11'] and result['removed'] == ['192.0.2.10']
     assert result['diff']['after']['ips'] == ['192.0.2.11']
-    assert calls(transport) == READS
+    assert calls(transport) == READS + [READ_SEND_IPS]
 
 
-def test_absent_removes_only_the_named_ip():
-    transport = transport_with_reads((200, {'ips': []}))
+def test_exact_is_one_put_of_the_whole_list():
+    transport = transport_with_reads(US_IPS, (200, {'ips': ['192.0.2.11']}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport)
+    assert result['removed'] == ['192.0.2.10']
+    assert calls(transport)[-1] == ('PUT', '/v3/subusers/shop-eu/ips', {})
+    assert transport.calls[-1].json == ['192.0.2.11']
+
+
+def test_absent_removes_only_the_named_ip_with_a_batch_delete():
     transport_ok = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'absent'}, transport_with_reads())
     assert transport_ok['changed'] is False
+    transport = transport_with_reads((204, None))
     result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'state': 'absent'}, transport)
     assert result['changed'] is True and result['removed'] == ['192.0.2.10']
-    assert transport.calls[-1].json == []
+    # removing needs no region: no GET /v3/send_ips/ips
+    assert calls(transport) == READS + [('POST', '/v3/send_ips/ips/192.0.2.10/subusers:batchDelete', {})]
+    assert transport.calls[-1].json == {'subusers': ['1001']}
 
 
-def managed(ip, region):
-    return {'ip': ip, 'pools': [], 'is_auto_warmup': False, 'is_parent_assigned': True, 'updated_at': None,
-            'is_enabled': None, 'is_leased': True, 'added_at': 1700000000, 'region': region}
+def test_several_additions_are_one_call_per_ip_and_a_failure_says_what_was_applied():
+    transport = transport_with_reads(
+        send_ips(managed('192.0.2.10'), managed('192.0.2.11'), managed('192.0.2.12')),
+        (200, {'ip': '192.0.2.11', 'subusers': ['1001']}),
+        (400, {'errors': [{'field': 'subusers', 'message': 'unverified subusers: 1001'}]}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11', '192.0.2.12']}, transport)
+    assert result.failed
+    assert result['status'] == 400 and result['path'] == '/v3/send_ips/ips/192.0.2.12/subusers:batchAdd'
+    assert result['msg'].startswith('SendGrid validation error: POST /v3/send_ips/ips/192.0.2.12/subusers:batchAdd'
+                                    ' returned HTTP 400: subusers: unverified subusers: 1001. Already applied before'
+                                    ' this error: add 192.0.2.11 to subuser shop-eu.')
 
 
-def test_all_ips_puts_every_account_ip_of_the_subusers_region():
-    send_ips = {'result': [managed('192.0.2.10', 'us'), managed('192.0.2.12', 'us')],
-                '_metadata': {'next_params': {'after_key': None}}}
-    transport = transport_with_reads((200, send_ips), (200, {'ips': ['192.0.2.10', '192.0.2.12']}))
+def test_the_eu_host_without_the_batch_calls_gets_the_put_of_the_whole_list():
+    transport = transport_with_reads(US_IPS, (200, {'ips': ['192.0.2.10', '192.0.2.11']}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'region': 'eu'}, transport)
+    assert result['changed'] is True
+    assert transport.calls[-1].url == 'https://api.eu.sendgrid.com/v3/subusers/shop-eu/ips'
+    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.11']
+
+
+# ------------------------------------------------------------------ regions (issue 7, section 4)
+
+def test_an_ip_of_another_region_fails_before_any_write():
+    transport = transport_with_reads(send_ips(managed('192.0.2.10'), managed('192.0.2.11', 'eu'),
+                                              managed('192.0.2.12', 'eu')))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11', '192.0.2.12'], 'state': 'exact'}, transport)
+    assert result.failed
+    assert result['msg'] == 'ips: 192.0.2.11 (eu), 192.0.2.12 (eu): a global subuser can only send from us IPs'
+    assert calls(transport) == READS + [READ_SEND_IPS]
+
+
+def test_an_ip_of_unknown_region_is_left_to_the_api_with_a_warning():
+    transport = transport_with_reads(send_ips(managed('192.0.2.10')), (200, {'ip': '192.0.2.11', 'subusers': []}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11']}, transport)
+    assert not result.failed and result['changed'] is True
+    assert result.warnings == [
+        'the region of 192.0.2.11 could not be established (GET /v3/send_ips/ips does not list them), so it was not'
+        ' checked against the region of the subusers they are given to; SendGrid decides']
+
+
+# ------------------------------------------------------------------ all_ips (issue 7, section 1)
+
+def test_all_ips_adds_every_account_ip_of_the_subusers_region():
+    transport = transport_with_reads(send_ips(managed('192.0.2.10'), managed('192.0.2.11', 'eu'), managed('192.0.2.12')),
+                                     (200, {'ip': '192.0.2.12', 'subusers': ['1001']}))
     result = run({'subuser': 'shop-eu', 'all_ips': True}, transport)
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.12']
-    assert calls(transport) == READS + [
-        ('GET', '/v3/send_ips/ips', {'include_region': 'true', 'region': 'us', 'limit': '1000'}),
-        ('PUT', '/v3/subusers/shop-eu/ips', {}),
-    ]
-    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.12']
+    assert calls(transport) == READS + [READ_SEND_IPS,
+                                        ('POST', '/v3/send_ips/ips/192.0.2.12/subusers:batchAdd', {})]
+    assert result.warnings == []
 
 
-def test_all_ips_for_an_eu_subuser_asks_for_eu_ips():
+def test_all_ips_exact_never_removes_an_ip_whose_region_is_unknown():
+    # 192.0.2.10 is the subuser's, and GET /v3/send_ips/ips does not list it: it stays, and is named.
+    transport = transport_with_reads(send_ips(managed('192.0.2.11'), managed('192.0.2.12')),
+                                     (200, {'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']}))
+    result = run({'subuser': 'shop-eu', 'all_ips': True, 'state': 'exact'}, transport)
+    assert result['removed'] == []
+    assert result['ips'] == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
+    assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
+    assert result.warnings == [
+        'all_ips: the region of 192.0.2.10 could not be established (GET /v3/send_ips/ips does not list them),'
+        ' so all_ips neither adds nor removes them (the subuser keeps 192.0.2.10)']
+
+
+def test_all_ips_exact_removes_an_ip_known_to_be_of_another_region():
+    transport = transport_with_reads(send_ips(managed('192.0.2.10', 'eu'), managed('192.0.2.11'), managed('192.0.2.12')),
+                                     (200, {'ips': ['192.0.2.11', '192.0.2.12']}))
+    result = run({'subuser': 'shop-eu', 'all_ips': True, 'state': 'exact'}, transport)
+    assert result['removed'] == ['192.0.2.10'] and result['added'] == ['192.0.2.11', '192.0.2.12']
+
+
+def test_all_ips_for_an_eu_subuser_takes_the_eu_ips():
     eu_subuser = [{'id': 5, 'username': 'eu-shop', 'email': 'e@example.com', 'disabled': False, 'region': 'eu'}]
-    send_ips = {'result': [managed('192.0.2.11', 'eu')], '_metadata': {'next_params': {}}}
-    transport = FakeTransport((200, eu_subuser), (200, ACCOUNT), (200, send_ips), (200, {'ips': ['192.0.2.11']}))
+    transport = FakeTransport((200, eu_subuser), (200, ACCOUNT), send_ips(managed('192.0.2.10'), managed('192.0.2.11', 'eu'),
+                                                                          managed('192.0.2.12')),
+                              (200, {'ip': '192.0.2.11', 'subusers': ['5']}))
     result = run({'subuser': 'eu-shop', 'all_ips': True}, transport)
     assert result['ips'] == ['192.0.2.11']
-    assert transport.calls[2].query['region'] == 'eu'
+    assert transport.calls[2].query == {'include_region': 'true', 'limit': '1000'}
+
+
+def test_all_ips_without_the_ip_management_listing_fails_clearly():
+    transport = transport_with_reads((401, {'errors': [{'field': None, 'message': 'missing required scope: ips.read'}]}))
+    result = run({'subuser': 'shop-eu', 'all_ips': True}, transport)
+    assert result.failed
+    assert result['msg'] == ('all_ips needs the region of every IP, from GET /v3/send_ips/ips returned HTTP 401:'
+                             ' missing required scope: ips.read; list the IPs in ips instead')
+    assert [call.method for call in transport.calls] == ['GET', 'GET', 'GET']
 
 
 def test_subuser_name_is_percent_encoded():
     transport = FakeTransport((200, [{'id': 7, 'username': 'shop eu', 'email': 'x@example.com', 'disabled': False}]),
-                              (200, ACCOUNT), (200, {'ips': ['192.0.2.11']}))
-    run({'subuser': 'shop eu', 'ips': ['192.0.2.11']}, transport)
+                              (200, ACCOUNT), US_IPS, (200, {'ips': ['192.0.2.11']}))
+    run({'subuser': 'shop eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport)
     assert transport.calls[-1].path == '/v3/subusers/shop%20eu/ips'
     assert transport.calls[0].query_string.startswith('username=shop%20eu')
 
@@ -150,7 +239,7 @@ def test_ips_not_on_the_account_are_all_named():
 
 def test_api_refusal_is_reported_with_the_api_message():
     refusal = (400, {'errors': [{'field': 'ips', 'message': 'at least one ip address is required'}]})
-    transport = transport_with_reads(refusal)
+    transport = transport_with_reads(refusal)  # exact with no IP: a removal only, no region to read
     result = run({'subuser': 'shop-eu', 'ips': [], 'state': 'exact'}, transport)
     assert result.failed
     assert result['status'] == 400 and result['method'] == 'PUT' and result['path'] == '/v3/subusers/shop-eu/ips'
