@@ -252,6 +252,7 @@ class Measure:
         counts = count_requests(entries)
         if way == 'a':
             report['breakdown'] = breakdown(report.pop('timing'), entries, result)
+            report['requests'] = entries
         else:
             report.pop('timing', None)
         return result, report, counts
@@ -290,6 +291,8 @@ class Measure:
         assert counts is not None
         median = statistics.median(walls)
         chosen = reports[min(range(len(walls)), key=lambda i: abs(walls[i] - median))]
+        for each in reports:
+            each.pop('requests', None)
         written = sorted(path.split('/')[3] for path in counts['write_paths'] if path.startswith('PUT /v3/subusers/'))
         record = {
             'latency_ms': self.latency, 'phase': phase, 'way': way, 'way_name': self.ways[way], 'n': workload.n,
@@ -323,6 +326,8 @@ class Measure:
         if len(modules) != 1:
             raise BenchError(f'{label}: expected one sendgrid_ip_layout process, the probe saw {len(modules)}')
         module = modules[0]
+        report['breakdown'] = breakdown(read_jsonl(self.work / 'logs' / f'{label}.timing.jsonl'), report['requests'],
+                                        result, (module['start'], module['end']))
         imports = importtime_summary(Path(module['importtime'])) if module.get('importtime') else {}
         record = {'latency_ms': self.latency, 'phase': phase, 'n': workload.n, 'ips': workload.pool_size,
                   'label': workload.label, 'wall_s': result.wall, 'module_process_s': round(module['end'] - module['start'], 3),

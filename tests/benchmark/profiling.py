@@ -31,8 +31,13 @@ def short_task(name: str) -> str:
     return name if len(name) <= 40 else name[:37] + '...'
 
 
-def breakdown(events: list[dict[str, t.Any]], requests: list[dict[str, t.Any]], process: t.Any) -> dict[str, t.Any]:
-    """Seconds per part of one run (see the module docstring); ``{}`` without timing events."""
+def breakdown(events: list[dict[str, t.Any]], requests: list[dict[str, t.Any]], process: t.Any,
+              module_process: tuple[float, float] | None = None) -> dict[str, t.Any]:
+    """Seconds per part of one run (see the module docstring); ``{}`` without timing events.
+
+    ``module_process`` (when the probe interpreter recorded it): when the module's process started and ended,
+    which splits the module task further (see ``module_phases``).
+    """
     starts = [event for event in events if event['event'] == 'playbook_start']
     ends = [event for event in events if event['event'] == 'playbook_end']
     if not starts or not ends:
@@ -61,13 +66,18 @@ def breakdown(events: list[dict[str, t.Any]], requests: list[dict[str, t.Any]], 
     host_start = [event['time'] for event in module if event['event'] == 'host_start']
     host_end = [event['time'] for event in module if event['event'] == 'host_end']
     if host_start and host_end:
-        result['module_task'] = module_phases(host_start[0], host_end[-1], requests)
+        result['module_task'] = module_phases(host_start[0], host_end[-1], requests, module_process)
     return result
 
 
-def module_phases(begin: float, end: float, requests: list[dict[str, t.Any]]) -> dict[str, float]:
+def module_phases(begin: float, end: float, requests: list[dict[str, t.Any]],
+                  module_process: tuple[float, float] | None = None) -> dict[str, float]:
     """The module task from its start to its end on the controller, split at its first and last request and,
-    when it wrote, at its last read before the first write."""
+    when it wrote, at its last read before the first write. With ``module_process`` (start, end), also:
+    ``controller_before_s`` (the action plugin, templating, AnsiballZ, until the module's process starts),
+    ``module_start_s`` (its interpreter, imports, argument checks, until its first request),
+    ``module_end_s`` (after its last request: the result, ``exit_json``, the process's exit) and
+    ``controller_after_s`` (the controller's handling of the result)."""
     timed = sorted(((entry['time'] - (entry.get('duration_ms') or 0) / 1000, entry['time'], entry['method'])
                     for entry in requests), key=lambda item: item[0])
     phases = {'total_s': end - begin}
@@ -84,6 +94,10 @@ def module_phases(begin: float, end: float, requests: list[dict[str, t.Any]]) ->
         phases['plan_s'] = first_write - last_read_end
         phases['writes_s'] = last_end - first_write
     phases['after_last_request_s'] = end - last_end
+    if module_process:
+        started, ended = module_process
+        phases.update(controller_before_s=started - begin, module_start_s=timed[0][0] - started,
+                      module_end_s=ended - last_end, controller_after_s=end - ended)
     return _rounded(phases)
 
 

@@ -125,10 +125,13 @@ def targets(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
              for a in converge if a['way'] == 'a']
     pairs = [(a, e) for a, e in pairs if e is not None]
     if pairs:
-        different = [f'{a["label"]} {a["phase"]}@{a["latency_ms"]}ms: (a) {reads_of(a)} vs (e) {reads_of(e)}'
-                     for a, e in pairs if reads_of(a) != reads_of(e)]
-        check('(a) makes the same reads as (e), the necessary ones', not different,
-              '; '.join(different) if different else f'{len(pairs)} runs compared')
+        different = [(a, e) for a, e in pairs if reads_of(a) != reads_of(e)]
+        detail = '; '.join(f'{a["label"]} {a["phase"]}@{a["latency_ms"]}ms: (a) {reads_of(a)} vs (e) {reads_of(e)}'
+                           for a, e in different) or f'{len(pairs)} runs compared'
+        if different and all(_only_confirmations(a, e) for a, e in different):
+            detail += (' - (e) differs only by the read that confirms a short first page (a server may cap the limit,'
+                       ' issue 7), which this build of the client does not make')
+        check('(a) makes the same reads as (e), the necessary ones', not different, detail)
     for latency in settings['latencies_ms']:
         target = f'n{TARGET_N}'
         a, c, e = (find(change, latency_ms=latency, label=target, way=way) for way in 'ace')
@@ -174,6 +177,18 @@ def targets(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
               '; '.join(f'{r["accounts"]} accounts@{r["latency_ms"]}ms: check {r["check_s"]} s, apply '
                         f'{r["apply_s"]} s, again {r["recheck_s"]} s' for r in results['runner']))
     return checks
+
+
+def _only_confirmations(a: dict[str, t.Any], e: dict[str, t.Any]) -> bool:
+    """(e) reads one more page than (a) of each limit/offset list that fits one page, and nothing else differs."""
+    ra, re_ = reads_of(a), reads_of(e)
+    for endpoint in set(ra) | set(re_):
+        count = items_listed(a, endpoint) or 0
+        if ra.get(endpoint) != re_.get(endpoint) and not (
+                endpoint in PAGE_SIZES and 0 < count < PAGE_SIZES[endpoint]
+                and re_.get(endpoint) == (ra.get(endpoint) or 0) + 1):
+            return False
+    return True
 
 
 def _ratio_at(change: list[dict[str, t.Any]], latency: int, n: int, way: str) -> str:
@@ -360,14 +375,34 @@ def _profile_section(results: dict[str, t.Any], latency: int) -> list[str]:
                      _f(module.get('writes_s')), _f(module.get('after_last_request_s')), _f(b.get('after_play_s')),
                      _f(profile.get('module_process_s')), _f(imports.get('total_s')), _f(imports.get('requests_s')),
                      profile.get('module_max_rss_mib')])
+    split = []
+    for profile in results['profile']:
+        if profile['latency_ms'] != latency:
+            continue
+        module = (profile.get('breakdown') or {}).get('module_task') or {}
+        split.append([profile['label'], profile['phase'], _f(module.get('total_s')), _f(module.get('controller_before_s')),
+                      _f(module.get('module_start_s')), _f(module.get('reads_s')), _f(module.get('plan_s')),
+                      _f(module.get('writes_s')), _f(module.get('module_end_s')), _f(module.get('controller_after_s')),
+                      _f((profile.get('imports') or {}).get('ansible_basic_s')),
+                      _f((profile.get('imports') or {}).get('layout_utils_s')),
+                      _f((profile.get('imports') or {}).get('requests_s'))])
     if not rows:
         return []
-    return ['\nWhere the time of (a) goes (seconds): ansible-playbook start | the role\'s other tasks (argument spec,'
+    lines = ['\nWhere the time of (a) goes (seconds): ansible-playbook start | the role\'s other tasks (argument spec,'
             ' summary) | the layout task: to its first request, reads, planning, writes, after its last request |'
             ' end; and the module process alone (profile run, -X importtime): wall, imports, of which requests, peak'
             ' MiB',
             table(['N', 'phase', 'wall', 'start', 'other tasks', 'to 1st req', 'reads', 'plan', 'writes', 'after last',
                    'end', 'module proc', 'imports', 'requests', 'MiB'], rows)]
+    if split:
+        lines += ['\nThe layout task of the profile run (seconds): on the controller until the module process starts'
+                  ' (action plugin, templating, AnsiballZ) | the module until its first request (interpreter, imports,'
+                  ' argument checks) | reads | planning | writes | the module after its last request (result, exit_json)'
+                  ' | the controller after the module exits; the module\'s imports of ansible.module_utils.basic, of the'
+                  ' collection\'s module_utils (requests included) and of requests',
+                  table(['N', 'phase', 'task', 'controller', 'module start', 'reads', 'plan', 'writes', 'module end',
+                         'controller', 'basic', 'own utils', 'requests'], split)]
+    return lines
 
 
 # ------------------------------------------------------------------------------------------ chart
