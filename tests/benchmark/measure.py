@@ -173,7 +173,7 @@ class Measure:
         cost = {}
         for label, code in (('python_s', 'pass'), ('python_requests_s', 'import requests')):
             walls = []
-            for _ in range(5):
+            for _attempt in range(5):
                 started = time.perf_counter()
                 subprocess.run([self.args.python, '-c', code], check=True)
                 walls.append(time.perf_counter() - started)

@@ -153,8 +153,9 @@ def targets(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
             else:
                 factor = a['wall_s'] / e['wall_s']
                 detail = f'{a["wall_s"]:.2f} s / {e["wall_s"]:.2f} s = {factor:.2f}x (the fixed cost alone is {fixed:.2f} s)'
-            check(name, factor <= BOUND_TARGET, detail + ('' if factor <= BOUND_TARGET else
-                                                         ' - see "Where the time of (a) goes"'))
+            if factor > BOUND_TARGET:
+                detail += ' - see "Where the time of (a) goes"'
+            check(name, factor <= BOUND_TARGET, detail)
         elif 'a' in ways and 'e' in ways:
             check(name, None, f'N={TARGET_N} not run' + _ratio_at(change, latency, largest, 'e'))
     for latency in settings['latencies_ms']:
@@ -389,11 +390,11 @@ def _profile_section(results: dict[str, t.Any], latency: int) -> list[str]:
     if not rows:
         return []
     lines = ['\nWhere the time of (a) goes (seconds): ansible-playbook start | the role\'s other tasks (argument spec,'
-            ' summary) | the layout task: to its first request, reads, planning, writes, after its last request |'
-            ' end; and the module process alone (profile run, -X importtime): wall, imports, of which requests, peak'
-            ' MiB',
-            table(['N', 'phase', 'wall', 'start', 'other tasks', 'to 1st req', 'reads', 'plan', 'writes', 'after last',
-                   'end', 'module proc', 'imports', 'requests', 'MiB'], rows)]
+             ' summary) | the layout task: to its first request, reads, planning, writes, after its last request |'
+             ' end; and the module process alone (profile run, -X importtime): wall, imports, of which requests, peak'
+             ' MiB',
+             table(['N', 'phase', 'wall', 'start', 'other tasks', 'to 1st req', 'reads', 'plan', 'writes', 'after last',
+                    'end', 'module proc', 'imports', 'requests', 'MiB'], rows)]
     if split:
         lines += ['\nThe layout task of the profile run (seconds): on the controller until the module process starts'
                   ' (action plugin, templating, AnsiballZ) | the module until its first request (interpreter, imports,'
@@ -467,11 +468,7 @@ def _sweep(axis: t.Any, results: dict[str, t.Any], latency: int) -> None:
             axis.plot(*zip(*points), marker='o', label=name, color=WAY_COLORS[way])
     axis.axvline(results['settings']['concurrency'], color='grey', linestyle=':', label="the role's default")
     axis.set_xscale('log', base=2)
-    axis.set_xlabel('writes at a time (concurrency)')
-    axis.set_ylabel('wall seconds')
-    axis.set_title(f'Concurrency sweep, N={results["settings"]["sweep_n"]} - {latency} ms')
-    axis.grid(True, which='both', alpha=0.3)
-    axis.legend(fontsize=7)
+    _labels(axis, 'writes at a time (concurrency)', f'Concurrency sweep, N={results["settings"]["sweep_n"]} - {latency} ms')
 
 
 def _forks(axis: t.Any, results: dict[str, t.Any], latency: int) -> None:
@@ -480,7 +477,7 @@ def _forks(axis: t.Any, results: dict[str, t.Any], latency: int) -> None:
     if points:
         axis.plot(*zip(*points), marker='o', label='converge (a third differ)', color='tab:blue')
         first_forks, first_wall = points[0]
-        axis.plot([forks for forks, _ in points], [first_wall * first_forks / forks for forks, _ in points], ':',
+        axis.plot([forks for forks, _wall in points], [first_wall * first_forks / forks for forks, _wall in points], ':',
                   color='grey', label='linear scaling')
     noop = [(r['forks'], r['wall_s']) for r in results['accounts'] if r['latency_ms'] == latency and r['phase'] == 'noop']
     if noop:
@@ -489,10 +486,13 @@ def _forks(axis: t.Any, results: dict[str, t.Any], latency: int) -> None:
     if runner:
         axis.plot([runner['forks']], [runner['apply_s']], marker='^', linestyle='', color='tab:red',
                   label='ansible-runner apply (canary, then the rest)')
-    accounts = results['settings'].get('accounts')
-    axis.set_xlabel('forks')
+    _labels(axis, 'forks', f'{results["settings"].get("accounts")} accounts in one play - {latency} ms')
+
+
+def _labels(axis: t.Any, xlabel: str, title: str) -> None:
+    axis.set_xlabel(xlabel)
     axis.set_ylabel('wall seconds')
-    axis.set_title(f'{accounts} accounts in one play - {latency} ms')
+    axis.set_title(title)
     axis.grid(True, which='both', alpha=0.3)
     axis.legend(fontsize=7)
 

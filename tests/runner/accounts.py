@@ -87,7 +87,7 @@ class AccountSet:
 
     def __init__(self, workdir: Path, count: int, subusers: int, latency_ms: int = 0) -> None:
         self.workdir = Path(workdir)
-        keys = ['SG.' + secrets.token_urlsafe(24) for _ in range(count)]
+        keys = ['SG.' + secrets.token_urlsafe(24) for _index in range(count)]
         self.emulator = EmulatorProcess(self.workdir / 'emulator', api_key=keys[0], latency_ms=latency_ms)
         self.accounts = [Account(account_name(index), keys[index], ConvergeWorkload(subusers, prefix=account_name(index)),
                                  self.emulator) for index in range(count)]

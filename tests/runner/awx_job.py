@@ -209,4 +209,3 @@ def converge_as_awx(job: AWXJob, accounts: t.Any, forks: int | None = None, cana
         if problems:
             raise AssertionError(f'ansible-runner {step}: ' + '; '.join(problems[:10]))
     return record
-
