@@ -38,7 +38,7 @@ UNITS_ARGS ?=
 INTEGRATION_ARGS ?=#               e.g. a target name
 EMULATOR_SEED ?=#                  seed JSON for the emulator (default: its own, tests/emulator/seeds/demo.json)
 DEMO_PLAYBOOK ?= docs/examples/demo.yml
-TEST_PHASES ?= sanity units emulator-test contract faults prism integration package
+TEST_PHASES ?= sanity units emulator-test contract faults runner prism integration package
 PACKAGE_STEPS ?= docs ee importer lint examples#  the package-STEP targets `make package` runs
 
 # ---- derived paths ----------------------------------------------------------------------------
@@ -72,7 +72,7 @@ STAGE := $(if $(NO_STAGE),,stage)
 
 section = @printf '\n==> [%s] %s\n' '$@' $(1)
 
-.PHONY: help test sanity units integration emulator-test contract faults build install demo demo-preflight bench \
+.PHONY: help test sanity units integration emulator-test contract faults runner runner-deps build install demo demo-preflight bench \
         package package-venvs package-docs package-ee package-importer package-lint package-examples \
         venv seed-get-pip stage clean distclean
 .PHONY: core-venvs docs docs-venv chromium package-tarball package-site
@@ -85,6 +85,7 @@ help:
 	@echo 'make emulator-test  pytest tests/emulator'
 	@echo 'make contract       pytest tests/contract'
 	@echo 'make faults         pytest tests/faults (playbooks against the emulator with injected faults)'
+	@echo 'make runner         pytest tests/runner (the many-accounts play through ansible-runner, as an AWX job runs it)'
 	@echo 'make prism          pytest tests/prism (every module, the lookup and the role against Prism serving the OpenAPI documents)'
 	@echo 'make package        checks of the built collection, each also a target of its own (offline but PyPI, no Docker):'
 	@echo '  package-tarball     the tarball holds no test output, cache, venv or VCS dir (also one built from a dirty tree)'
@@ -215,6 +216,17 @@ prism: venv $(STAGE)
 	  && mkdir -p '$(LOG_DIR)/prism' && cd '$(ROOT)' \
 	  && (set -x; PRISM_CLI="$$prism_cli" PRISM_LOG_DIR='$(LOG_DIR)/prism' \
 	        SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/prism)
+
+# ---- ansible-runner: the engine of AWX jobs (tests/runner) ---------------------------------------
+# ansible-runner (tests/runner/requirements.txt) goes into .venv the first time only.
+runner-deps: venv
+	@$(VPY) -c 'import ansible_runner' 2>/dev/null \
+	  || $(VPY) -m pip install --disable-pip-version-check --quiet -r '$(ROOT)/tests/runner/requirements.txt'
+
+# The many-accounts play over 3 accounts as an AWX job template runs it (check mode, apply, events), staged collection.
+runner: runner-deps $(STAGE)
+	$(call section,'pytest tests/runner (ansible-runner, as AWX runs a job)')
+	cd '$(ROOT)' && SENDGRID_TEST_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(PYTEST) tests/runner
 
 # ---- packaging and demo -----------------------------------------------------------------------
 build: venv $(STAGE)
@@ -356,8 +368,9 @@ docs: docs-venv $(STAGE)
 	@echo 'the collection: $(DOCS_SITE)/collections/$(NAMESPACE)/$(NAME)/index.html'
 
 # ---- benchmark --------------------------------------------------------------------------------
-# Not part of `make test`. Needs matplotlib (tests/benchmark/requirements.txt) for its chart.
-bench: install
+# Not part of `make test`. Needs matplotlib (tests/benchmark/requirements.txt) for its chart, ansible-runner for
+# the many-accounts job.
+bench: runner-deps install
 	$(call section,'benchmark (tests/benchmark/run.py $(BENCH_ARGS))')
 	@if [[ ! -f '$(ROOT)/tests/benchmark/run.py' ]]; then echo 'no tests/benchmark/run.py yet: nothing to benchmark'; exit 0; fi; \
 	  if [[ -f '$(ROOT)/tests/benchmark/requirements.txt' ]]; then \

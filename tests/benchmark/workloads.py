@@ -17,34 +17,46 @@ def ip_address(index: int) -> str:
     return str(BASE_ADDRESS + 1 + index)
 
 
-def subuser_name(index: int) -> str:
-    return f'bench-{index:04d}'
+def subuser_name(index: int, prefix: str = 'bench') -> str:
+    return f'{prefix}-{index:04d}'
+
+
+def default_pool_size(n: int) -> int:
+    """IPs on the account for N subusers when not given: max(20, N/2)."""
+    return max(20, n // 2)
 
 
 class ConvergeWorkload:
-    """N subusers over a pool of max(20, N/2) IPs; every third subuser's desired set differs from the seed.
+    """N subusers over a pool of IPs (default max(20, N/2)); every third subuser's desired set differs from the seed.
 
     Subuser i holds 1 + i % 3 consecutive IPs of the pool, starting at (7 * i) mod pool size. For every
     i divisible by 3 (those hold one IP), the desired set is the next two IPs instead: one IP removed,
-    two added, so exactly one PUT is needed for each of them and none for the others.
+    two added, so exactly one PUT is needed for each of them and none for the others. ``prefix`` names
+    the subusers (``bench-0001``), so that several accounts can hold different subusers.
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, pool_size: int | None = None, prefix: str = 'bench') -> None:
         self.n = n
-        self.pool_size = max(20, n // 2)
+        self.pool_size = pool_size or default_pool_size(n)
         pool = [ip_address(i) for i in range(self.pool_size)]
         self.seeded: dict[str, list[str]] = {}
         self.desired: dict[str, list[str]] = {}
         for i in range(n):
             start = 7 * i
+            name = subuser_name(i, prefix)
             held = [pool[(start + j) % self.pool_size] for j in range(1 + i % 3)]
-            self.seeded[subuser_name(i)] = held
+            self.seeded[name] = held
             if i % 3 == 0:
-                self.desired[subuser_name(i)] = [pool[(start + 1) % self.pool_size], pool[(start + 2) % self.pool_size]]
+                self.desired[name] = [pool[(start + 1) % self.pool_size], pool[(start + 2) % self.pool_size]]
             else:
-                self.desired[subuser_name(i)] = list(held)
+                self.desired[name] = list(held)
         self.pool = pool
         self.differing = sorted(name for name in self.desired if set(self.desired[name]) != set(self.seeded[name]))
+
+    @property
+    def label(self) -> str:
+        """``n500``, or ``n5000-ips20000`` when the pool is not the default size."""
+        return f'n{self.n}' if self.pool_size == default_pool_size(self.n) else f'n{self.n}-ips{self.pool_size}'
 
     def seed(self) -> dict[str, t.Any]:
         """The account before the change: every subuser holds its seeded IPs."""
