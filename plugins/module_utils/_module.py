@@ -10,6 +10,7 @@ This is a private module_utils file: its API may change at any time.
 from __future__ import annotations
 
 import contextlib
+import json
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -35,6 +36,16 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     'max_retries': {'type': 'int', 'default': DEFAULT_MAX_RETRIES},
     'retry_budget': {'type': 'float', 'default': DEFAULT_RETRY_BUDGET},
 }
+
+
+def diff_text(state: t.Mapping[str, t.Any]) -> str:
+    """One side of a ``diff``: the dictionary as ansible-core's callback would print it, but in UTF-8.
+
+    The callback renders a dictionary with ``json.dumps`` and its default ``ensure_ascii``, so a pool named
+    ``marketing-üß`` would show as ``marketing-\\u00fc\\u00df``; a text it prints as it is. Same keys, order and
+    indentation as the callback's own rendering; ``from_json`` reads it back.
+    """
+    return json.dumps(state, sort_keys=True, indent=4, separators=(',', ': '), ensure_ascii=False) + '\n'
 
 
 def sendgrid_argument_spec(**module_options: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
@@ -107,6 +118,11 @@ class SendGridModule:
         if isinstance(exc, SendGridError):
             self.module.fail_json(msg=exc.message, **exc.to_result())
         return False
+
+    @staticmethod
+    def diff(before: t.Mapping[str, t.Any], after: t.Mapping[str, t.Any]) -> dict[str, str]:
+        """The ``diff`` of a result: ``before`` and ``after`` (dictionaries with sorted lists) as ``diff_text``."""
+        return {'before': diff_text(before), 'after': diff_text(after)}
 
     def exit_json(self, **result: t.Any) -> t.NoReturn:
         self.module.exit_json(**result)

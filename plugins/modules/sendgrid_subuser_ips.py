@@ -11,13 +11,14 @@ short_description: Manage which dedicated IPs a SendGrid subuser may send from
 version_added: 0.1.0
 description:
   - Adds IPs to, removes IPs from, or sets exactly the IPs a subuser may send from; the retired Web API v2
-    C(customer.sendip task=append) call with C(set=specify), C(set=all) (O(all_ips)) and C(set=none)
-    (O(state=exact) with an empty O(ips)).
+    C(customer.sendip task=append) call with C(set=specify) and C(set=all) (O(all_ips)). Its C(set=none) (no IP at
+    all) SendGrid does not support, and the task refuses it (see O(ips_state)).
   - Reads the subuser's current IPs first and writes only when something differs.
-  - O(state=present) and O(state=absent) change only the named IPs, with one
+  - O(ips_state=present) and O(ips_state=absent) change only the named IPs, with one
     C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) or C(:batchDelete) call per IP. An IP another task or play
-    gives the subuser at the same time is therefore kept. O(state=exact) (and O(all_ips) with it) replaces the whole
-    list with one C(PUT /v3/subusers/{name}/ips) call.
+    gives the subuser at the same time is therefore kept. O(ips_state=exact) (and O(all_ips) with it) replaces the
+    whole list with one C(PUT /v3/subusers/{name}/ips) call.
+  - Names are stripped of leading and trailing whitespace.
   - Every IP is checked before anything is written, all problems in one error. IPs that are not on the account are
     named. So are IPs of another region than the subuser's, as SendGrid would refuse them (a global subuser sends
     only from V(us) IPs, an EU subuser only from V(eu) IPs). The regions come from C(GET /v3/send_ips/ips), read
@@ -44,23 +45,29 @@ options:
       - Duplicates are ignored; the addresses must be on the account.
     type: list
     elements: str
-  state:
+  ips_state:
     description:
+      - How O(ips) combine with the subuser's current IPs, as in every module of the collection.
       - V(present) adds O(ips) and keeps the subuser's other IPs.
       - V(absent) removes O(ips) and keeps the others.
-      - V(exact) makes O(ips) the subuser's only IPs. With O(ips=[]) this asks to remove every IP (v2 C(set=none));
-        SendGrid may refuse an empty list, and the task then fails with the API's message.
+      - V(exact) makes O(ips) the subuser's only IPs.
+      - A subuser keeps at least one IP. SendGrid refuses C(PUT /v3/subusers/{name}/ips) with no IP, so when the
+        task would take every IP away with it (O(ips_state=exact) with O(ips=[]), the v2 C(set=none), or the
+        removal of the last IPs where no host serves the batch calls) it fails before any write, as
+        M(mailops.sendgrid.sendgrid_ip_layout) does.
+      - The alias O(state) is deprecated and will be removed in mailops.sendgrid 1.0.0.
     type: str
     choices: [present, absent, exact]
     default: present
+    aliases: [state]
   all_ips:
     description:
       - Let the subuser send from every IP on the account in its region (v2 C(set=all)). A global subuser gets every
         V(us) IP, an EU subuser every V(eu) IP, as SendGrid does not let a subuser send from another region's IPs.
         This reads C(GET /v3/send_ips/ips) for the IPs' regions; the task fails if the API refuses that listing.
       - The account's IPs are those of C(GET /v3/ips). An IP whose region C(GET /v3/send_ips/ips) does not give is
-        neither added nor, with O(state=exact), removed; a warning names it.
-      - Cannot be combined with O(ips) or O(state=absent).
+        neither added nor, with O(ips_state=exact), removed; a warning names it.
+      - Cannot be combined with O(ips) or O(ips_state=absent).
     type: bool
     default: false
 notes:
@@ -85,14 +92,14 @@ EXAMPLES = r"""
     api_key: "{{ sendgrid_api_key }}"
     subuser: newsletter
     ips: [192.0.2.20]
-    state: exact
+    ips_state: exact
 
 - name: Take one IP away from newsletter
   mailops.sendgrid.sendgrid_subuser_ips:
     api_key: "{{ sendgrid_api_key }}"
     subuser: newsletter
     ips: [192.0.2.21]
-    state: absent
+    ips_state: absent
 
 - name: Every IP of the account in the subuser's region (v2 set=all)
   mailops.sendgrid.sendgrid_subuser_ips:
@@ -129,6 +136,7 @@ removed:
 
 import typing as t
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import UPDATE_SUBUSER_IPS
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     MEMBERSHIP_STATES,
@@ -139,7 +147,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     subuser_ip_region,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
-from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, renamed_from
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import run_in_order, subuser_membership_writes
 
@@ -150,7 +158,7 @@ def every_ip_of_region(
     """all_ips: the subuser's IPs after the task, and the warnings.
 
     "Every IP" is every IP of ``GET /v3/ips`` in the subuser's region. An IP whose region
-    ``GET /v3/send_ips/ips`` does not give is neither added nor, with ``state=exact``, removed.
+    ``GET /v3/send_ips/ips`` does not give is neither added nor, with ``ips_state=exact``, removed.
     """
     if not facts.available:
         raise SendGridInputError(
@@ -174,7 +182,8 @@ def main() -> None:
         argument_spec={
             'subuser': {'type': 'str', 'required': True},
             'ips': {'type': 'list', 'elements': 'str'},
-            'state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present'},
+            'ips_state': {'type': 'str', 'choices': list(MEMBERSHIP_STATES), 'default': 'present',
+                          **renamed_from('state')},
             'all_ips': {'type': 'bool', 'default': False},
         },
         mutually_exclusive=[('ips', 'all_ips')],
@@ -185,10 +194,10 @@ def main() -> None:
         # Not required_one_of=[('ips', 'all_ips')]: the default all_ips=false would always satisfy it.
         if params['ips'] is None and not params['all_ips']:
             raise SendGridInputError(
-                'ips is required unless all_ips=true (to take every IP away, give ips: [] with state=exact)')
-        if params['all_ips'] and params['state'] == 'absent':
-            raise SendGridInputError('all_ips=true cannot be combined with state=absent; use state=exact with ips: []')
-        state = params['state']
+                'ips is required unless all_ips=true')
+        state = params['ips_state']
+        if params['all_ips'] and state == 'absent':
+            raise SendGridInputError('all_ips=true cannot be combined with ips_state=absent')
         requested = [] if params['all_ips'] else normalize_ips(params['ips'] or [], ipv4_only=True)
 
         directory = SubuserDirectory(sg.api.list_subusers(username=username))
@@ -209,12 +218,16 @@ def main() -> None:
                 # A subuser sends only from IPs of its region: checked before the write, not left to the API.
                 findings.check_regions({username: desired - current}, directory.by_name, IPFacts.read(sg.api),
                                        where=lambda name: 'ips')
-        findings.settle(sg.module.warn)
-
         # PUT for an exact list; otherwise the batch calls, which keep concurrent changes (the PUT of the whole
         # list where no host serves them).
         writes = subuser_membership_writes(sg.api, username, directory.id_of(username), current, desired,
                                            exact=state == 'exact')
+        if not desired and any(write.operation is UPDATE_SUBUSER_IPS for write in writes):
+            findings.problems.append(
+                f'ips: this would take every IP away from subuser {username!r} ({format_items(sort_ips(current))}),'
+                ' which SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused);'
+                ' give it at least one IP')
+        findings.settle(sg.module.warn)
         if writes and not sg.check_mode:
             run_in_order(sg.api, writes)
 
@@ -222,10 +235,8 @@ def main() -> None:
         result = {'changed': bool(writes), 'subuser': username, 'ips': sort_ips(desired), 'added': added,
                   'removed': removed}
         if sg.diff_mode:
-            result['diff'] = {
-                'before': {'subuser': username, 'ips': sort_ips(current)},
-                'after': {'subuser': username, 'ips': sort_ips(desired)},
-            }
+            result['diff'] = sg.diff({'subuser': username, 'ips': sort_ips(current)},
+                                     {'subuser': username, 'ips': sort_ips(desired)})
         sg.exit_json(**result)
 
 

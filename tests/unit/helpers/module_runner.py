@@ -10,8 +10,13 @@ Import as ``ansible_collections.mailops.sendgrid.tests.unit.helpers.module_runne
     Runs ``main()`` with ``args`` as module arguments (``api_key`` defaults to the fake key),
     the real client wired to ``transport`` (only ``RequestsTransport`` is replaced, so URL
     validation and the whole client stack run), and returns the ``exit_json``/``fail_json``
-    keyword arguments as ``ModuleResult.result`` with ``ModuleResult.failed``, and the messages the module
-    passed to ``module.warn()`` as ``ModuleResult.warnings``.
+    keyword arguments as ``ModuleResult.result`` with ``ModuleResult.failed``, the messages the module
+    passed to ``module.warn()`` as ``ModuleResult.warnings``, and the deprecation messages of the arguments (a
+    deprecated alias used) as ``ModuleResult.deprecations`` (``(msg, version)`` pairs).
+
+``ModuleResult.diff``
+    The result's ``diff`` with ``before`` and ``after`` read back from the text the modules give (JSON), so that
+    tests compare dictionaries; ``ModuleResult['diff']`` is the text itself.
 """
 
 from __future__ import annotations
@@ -27,13 +32,23 @@ from .fake_transport import API_KEY, FakeTransport
 
 
 class ModuleResult:
-    def __init__(self, result: dict[str, t.Any], failed: bool, warnings: list[str] | None = None) -> None:
+    def __init__(self, result: dict[str, t.Any], failed: bool, warnings: list[str] | None = None,
+                 deprecations: list[tuple[str, str | None]] | None = None) -> None:
         self.result = result
         self.failed = failed
         self.warnings = list(warnings or [])
+        self.deprecations = list(deprecations or [])
 
     def __getitem__(self, key: str) -> t.Any:
         return self.result[key]
+
+    @property
+    def diff(self) -> dict[str, t.Any]:
+        diff = dict(self.result['diff'])
+        for side in ('before', 'after'):
+            assert isinstance(diff[side], str), f'diff {side} is {type(diff[side]).__name__}, not the rendered text'
+            diff[side] = json.loads(diff[side])
+        return diff
 
 
 class _Exit(Exception):
@@ -71,18 +86,23 @@ def run_module(
         raise _Exit({'msg': msg, **kwargs}, failed=True)
 
     warnings: list[str] = []
+    deprecations: list[tuple[str, str | None]] = []
 
     def warn(self: t.Any, warning: str, **kwargs: t.Any) -> None:
         warnings.append(warning)
+
+    def deprecate(msg: str, version: str | None = None, *args: t.Any, **kwargs: t.Any) -> None:
+        deprecations.append((msg, version))
 
     with _module_args(module_args), \
             mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
             mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
             mock.patch.object(basic.AnsibleModule, 'warn', warn), \
+            mock.patch('ansible.module_utils.common.arg_spec.deprecate', deprecate), \
             mock.patch('ansible_collections.mailops.sendgrid.plugins.module_utils._client.RequestsTransport',
                        lambda validate_certs=True: transport):
         try:
             main()
         except _Exit as exc:
-            return ModuleResult(exc.result, exc.failed, warnings)
+            return ModuleResult(exc.result, exc.failed, warnings, deprecations)
     raise AssertionError('the module returned without calling exit_json or fail_json')

@@ -76,33 +76,33 @@ def test_present_adds_with_one_batch_add_per_ip_and_never_a_put():
     assert result['added'] == ['192.0.2.11']
     assert calls(transport) == READS + [READ_SEND_IPS, ('POST', '/v3/send_ips/ips/192.0.2.11/subusers:batchAdd', {})]
     assert transport.calls[-1].json == {'subusers': ['1001']}
-    assert result['diff'] == {'before': {'subuser': 'shop-eu', 'ips': ['192.0.2.10']},
+    assert result.diff == {'before': {'subuser': 'shop-eu', 'ips': ['192.0.2.10']},
                               'after': {'subuser': 'shop-eu', 'ips': ['192.0.2.10', '192.0.2.11']}}
 
 
 def test_check_mode_reports_the_change_without_writing():
     transport = transport_with_reads(US_IPS)
-    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport, check_mode=True,
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'ips_state': 'exact'}, transport, check_mode=True,
                  diff=True)
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.11'] and result['removed'] == ['192.0.2.10']
-    assert result['diff']['after']['ips'] == ['192.0.2.11']
+    assert result.diff['after']['ips'] == ['192.0.2.11']
     assert calls(transport) == READS + [READ_SEND_IPS]
 
 
 def test_exact_is_one_put_of_the_whole_list():
     transport = transport_with_reads(US_IPS, (200, {'ips': ['192.0.2.11']}))
-    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport)
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'ips_state': 'exact'}, transport)
     assert result['removed'] == ['192.0.2.10']
     assert calls(transport)[-1] == ('PUT', '/v3/subusers/shop-eu/ips', {})
     assert transport.calls[-1].json == ['192.0.2.11']
 
 
 def test_absent_removes_only_the_named_ip_with_a_batch_delete():
-    transport_ok = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'absent'}, transport_with_reads())
+    transport_ok = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'ips_state': 'absent'}, transport_with_reads())
     assert transport_ok['changed'] is False
     transport = transport_with_reads((204, None))
-    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'state': 'absent'}, transport)
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'ips_state': 'absent'}, transport)
     assert result['changed'] is True and result['removed'] == ['192.0.2.10']
     # removing needs no region: no GET /v3/send_ips/ips
     assert calls(transport) == READS + [('POST', '/v3/send_ips/ips/192.0.2.10/subusers:batchDelete', {})]
@@ -143,12 +143,58 @@ def test_an_eu_host_without_the_batch_calls_gets_the_put_of_the_whole_list():
 
 
 def test_an_eu_host_without_the_batch_calls_removes_with_the_put_of_the_whole_list():
-    transport = transport_with_reads((200, {'ips': []}))
-    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'state': 'absent', 'region': 'eu',
+    account = [{**ACCOUNT[0]}, {**ACCOUNT[1], 'subusers': ['shop-eu']}, ACCOUNT[2]]
+    transport = FakeTransport(offset_list(SUBUSERS), offset_list(account), (200, {'ips': ['192.0.2.11']}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'ips_state': 'absent', 'region': 'eu',
                   'api_url': 'https://eu.example.test'}, transport)
     assert result['changed'] is True and result['removed'] == ['192.0.2.10']
     assert calls(transport)[-1] == ('PUT', '/v3/subusers/shop-eu/ips', {})
-    assert transport.calls[-1].json == []
+    assert transport.calls[-1].json == ['192.0.2.11']
+
+
+EVERY_IP_AWAY = (
+    "ips: this would take every IP away from subuser 'shop-eu' (192.0.2.10), which SendGrid does not support"
+    ' (PUT /v3/subusers/{name}/ips with no IP is refused); give it at least one IP')
+
+
+@pytest.mark.parametrize('args', [
+    {'ips': [], 'ips_state': 'exact'},
+    {'ips': ['192.0.2.10'], 'ips_state': 'absent', 'region': 'eu', 'api_url': 'https://eu.example.test'},
+])
+def test_taking_every_ip_away_with_the_put_is_refused_before_any_write(args):
+    """SendGrid refuses PUT /v3/subusers/{name}/ips with no IP (the layout refuses it for exclusive=true too): the
+    task fails before any write, saying so."""
+    transport = transport_with_reads()
+    result = run({'subuser': 'shop-eu', **args}, transport)
+    assert result.failed
+    assert result['msg'] == EVERY_IP_AWAY
+    assert calls(transport) == READS
+
+
+def test_all_ips_exact_with_no_ip_of_the_region_is_refused_before_any_write():
+    transport = transport_with_reads(send_ips(*(managed(ip, 'eu') for ip in ('192.0.2.10', '192.0.2.11', '192.0.2.12'))))
+    result = run({'subuser': 'shop-eu', 'all_ips': True, 'ips_state': 'exact'}, transport)
+    assert result.failed and result['msg'] == EVERY_IP_AWAY
+    assert calls(transport) == READS + [READ_SEND_IPS]
+
+
+def test_an_empty_exact_list_for_a_subuser_without_ips_changes_nothing():
+    transport = FakeTransport(offset_list(SUBUSERS), offset_list([ACCOUNT[1], ACCOUNT[2]]))
+    result = run({'subuser': 'shop-eu', 'ips': [], 'ips_state': 'exact'}, transport)
+    assert not result.failed and result['changed'] is False and result['ips'] == []
+
+
+def test_state_is_a_deprecated_alias_of_ips_state():
+    transport = transport_with_reads(US_IPS, (200, {'ips': ['192.0.2.11']}))
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport)
+    assert not result.failed, result.result
+    assert calls(transport)[-1] == ('PUT', '/v3/subusers/shop-eu/ips', {})
+    assert result.deprecations == [("Alias 'state' is deprecated. See the module docs for more information", '1.0.0')]
+
+
+def test_the_new_name_warns_nothing():
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'ips_state': 'present'}, transport_with_reads())
+    assert not result.failed and result.deprecations == []
 
 
 # ------------------------------------------------------------------ regions (issue 7, section 4)
@@ -156,7 +202,7 @@ def test_an_eu_host_without_the_batch_calls_removes_with_the_put_of_the_whole_li
 def test_an_ip_of_another_region_fails_before_any_write():
     transport = transport_with_reads(send_ips(managed('192.0.2.10'), managed('192.0.2.11', 'eu'),
                                               managed('192.0.2.12', 'eu')))
-    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11', '192.0.2.12'], 'state': 'exact'}, transport)
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11', '192.0.2.12'], 'ips_state': 'exact'}, transport)
     assert result.failed
     assert result['msg'] == 'ips: 192.0.2.11 (eu), 192.0.2.12 (eu): a global subuser can only send from us IPs'
     assert calls(transport) == READS + [READ_SEND_IPS]
@@ -188,7 +234,7 @@ def test_all_ips_exact_never_removes_an_ip_whose_region_is_unknown():
     # 192.0.2.10 is the subuser's, and GET /v3/send_ips/ips does not list it: it stays, and is named.
     transport = transport_with_reads(send_ips(managed('192.0.2.11'), managed('192.0.2.12')),
                                      (200, {'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']}))
-    result = run({'subuser': 'shop-eu', 'all_ips': True, 'state': 'exact'}, transport)
+    result = run({'subuser': 'shop-eu', 'all_ips': True, 'ips_state': 'exact'}, transport)
     assert result['removed'] == []
     assert result['ips'] == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
     assert transport.calls[-1].json == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
@@ -200,7 +246,7 @@ def test_all_ips_exact_never_removes_an_ip_whose_region_is_unknown():
 def test_all_ips_exact_removes_an_ip_known_to_be_of_another_region():
     transport = transport_with_reads(send_ips(managed('192.0.2.10', 'eu'), managed('192.0.2.11'), managed('192.0.2.12')),
                                      (200, {'ips': ['192.0.2.11', '192.0.2.12']}))
-    result = run({'subuser': 'shop-eu', 'all_ips': True, 'state': 'exact'}, transport)
+    result = run({'subuser': 'shop-eu', 'all_ips': True, 'ips_state': 'exact'}, transport)
     assert result['removed'] == ['192.0.2.10'] and result['added'] == ['192.0.2.11', '192.0.2.12']
 
 
@@ -233,7 +279,7 @@ def test_the_subuser_name_is_stripped_before_any_request():
 def test_subuser_name_is_percent_encoded():
     transport = FakeTransport(offset_list([{'id': 7, 'username': 'shop eu', 'email': 'x@example.com', 'disabled': False}]),
                               offset_list(ACCOUNT), US_IPS, (200, {'ips': ['192.0.2.11']}))
-    run({'subuser': 'shop eu', 'ips': ['192.0.2.11'], 'state': 'exact'}, transport)
+    run({'subuser': 'shop eu', 'ips': ['192.0.2.11'], 'ips_state': 'exact'}, transport)
     assert transport.calls[-1].path == '/v3/subusers/shop%20eu/ips'
     assert transport.calls[0].query_string.startswith('username=shop%20eu')
 
@@ -241,8 +287,8 @@ def test_subuser_name_is_percent_encoded():
 @pytest.mark.parametrize('args, message', [
     ({'subuser': 'shop-eu', 'ips': ['192.0.2.300', 'nope']}, "'192.0.2.300' is not a valid IP address"),
     ({'subuser': 'shop-eu', 'ips': ['2001:db8::1']}, 'IPv6'),
-    ({'subuser': 'shop-eu', 'all_ips': True, 'state': 'absent'}, 'all_ips=true cannot be combined'),
-    ({'subuser': 'shop-eu', 'state': 'exact'}, 'ips is required unless all_ips=true'),
+    ({'subuser': 'shop-eu', 'all_ips': True, 'ips_state': 'absent'}, 'all_ips=true cannot be combined'),
+    ({'subuser': 'shop-eu', 'ips_state': 'exact'}, 'ips is required unless all_ips=true'),
     ({'subuser': '  ', 'ips': ['192.0.2.10']}, 'subuser: must not be empty'),
     ({'subuser': 'shop-eu', 'ips': ['192.0.2.10'], 'api_url': 'http://198.51.100.1'}, 'only https://'),
 ])
@@ -271,13 +317,13 @@ def test_ips_not_on_the_account_are_all_named():
 
 
 def test_api_refusal_is_reported_with_the_api_message():
-    refusal = (400, {'errors': [{'field': 'ips', 'message': 'at least one ip address is required'}]})
-    transport = transport_with_reads(refusal)  # exact with no IP: a removal only, no region to read
-    result = run({'subuser': 'shop-eu', 'ips': [], 'state': 'exact'}, transport)
+    refusal = (400, {'errors': [{'field': 'ips', 'message': 'the IP is not available'}]})
+    transport = transport_with_reads(US_IPS, refusal)
+    result = run({'subuser': 'shop-eu', 'ips': ['192.0.2.11'], 'ips_state': 'exact'}, transport)
     assert result.failed
     assert result['status'] == 400 and result['method'] == 'PUT' and result['path'] == '/v3/subusers/shop-eu/ips'
-    assert 'ips: at least one ip address is required' in result['msg']
-    assert result['errors'] == [{'field': 'ips', 'message': 'at least one ip address is required'}]
+    assert 'ips: the IP is not available' in result['msg']
+    assert result['errors'] == [{'field': 'ips', 'message': 'the IP is not available'}]
 
 
 def test_api_key_appears_nowhere_in_a_failure():
