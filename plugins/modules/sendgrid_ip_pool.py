@@ -34,15 +34,19 @@ attributes:
   diff_mode:
     support: full
 options:
-  name:
+  pool:
     description:
-      - Name of the IP pool. Names are case-sensitive.
-      - 2 to 64 characters; must not start with a dot or a space.
+      - Name of the IP pool. Names are case-sensitive; leading and trailing whitespace is stripped, as in every module
+        of the collection.
+      - 2 to 64 characters; must not start with a dot.
       - With O(new_name), the pool's current name.
+      - The alias O(name) is deprecated and will be removed in mailops.sendgrid 1.0.0.
     type: str
     required: true
+    aliases: [name]
   state:
     description:
+      - Whether the pool exists.
       - V(present) makes sure the pool exists (creating it if needed) and applies O(new_name) and O(ips).
       - V(absent) deletes the pool. Its IPs stay on the account. Deleting a pool that does not exist changes nothing.
     type: str
@@ -50,8 +54,8 @@ options:
     default: present
   new_name:
     description:
-      - Rename the pool O(name) to this name (same rules as O(name)). Only with O(state=present).
-      - If no pool is called O(name) but one is called O(new_name), the rename is taken as done and nothing changes;
+      - Rename the pool O(pool) to this name (same rules as O(pool)). Only with O(state=present).
+      - If no pool is called O(pool) but one is called O(new_name), the rename is taken as done and nothing changes;
         O(ips) then applies to that pool. This makes a re-run of a rename a no-op.
       - It is an error if both pools exist, or neither does.
     type: str
@@ -66,6 +70,7 @@ options:
     elements: str
   ips_state:
     description:
+      - How O(ips) combine with the pool's current IPs, as in every module of the collection.
       - V(present) adds O(ips) to the pool and keeps its other IPs.
       - V(absent) removes O(ips) from the pool and keeps the others. A pool that does not exist is not created (there
         is nothing to remove, and the task changes nothing).
@@ -88,57 +93,58 @@ EXAMPLES = r"""
 - name: Create a pool with two IPs (or add them to the existing pool)
   mailops.sendgrid.sendgrid_ip_pool:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional
+    pool: transactional
     ips: [192.0.2.10, 192.0.2.11]
 
 - name: Make these the only IPs of the pool
   mailops.sendgrid.sendgrid_ip_pool:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional
+    pool: transactional
     ips: [192.0.2.11, 192.0.2.12]
     ips_state: exact
 
 - name: Take one IP out of the pool
   mailops.sendgrid.sendgrid_ip_pool:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional
+    pool: transactional
     ips: [192.0.2.12]
     ips_state: absent
 
 - name: Rename the pool (a re-run finds it under the new name and changes nothing)
   mailops.sendgrid.sendgrid_ip_pool:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional
+    pool: transactional
     new_name: transactional-eu
 
 - name: Delete the pool (its IPs stay on the account)
   mailops.sendgrid.sendgrid_ip_pool:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional-eu
+    pool: transactional-eu
     state: absent
 """
 
 RETURN = r"""
 pool:
   description:
-    - The pool after the task (in check mode, what it would be); empty after O(state=absent).
+    - The pool's name after the task (with O(new_name), the new name).
+    - A string since 0.2.0; 0.1.0 returned a dictionary with the name, id and IPs, which are now RV(pool_id) and
+      RV(ips).
   returned: success
-  type: dict
-  contains:
-    name:
-      description: The pool's name.
-      type: str
-      sample: transactional
-    id:
-      description: The pool's id; V(null) in check mode when the pool would be created.
-      type: str
-      sample: "12345"
-    ips:
-      description: The pool's IPs, sorted.
-      type: list
-      elements: str
-      sample: [192.0.2.10, 192.0.2.11]
-  sample: {"name": "transactional", "id": "12345", "ips": ["192.0.2.10", "192.0.2.11"]}
+  type: str
+  sample: transactional
+pool_id:
+  description:
+    - The pool's id.
+    - V(null) when the pool does not exist after the task (deleted, or to be created in check mode).
+  returned: success
+  type: str
+  sample: "12345"
+ips:
+  description: The pool's IPs after the task (in check mode, what they would be), sorted; empty after O(state=absent).
+  returned: success
+  type: list
+  elements: str
+  sample: [192.0.2.10, 192.0.2.11]
 added:
   description: IPs the task added (or would add) to the pool, sorted.
   returned: success
@@ -165,14 +171,14 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
     sort_ips,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
-from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, renamed_from
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts
 from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, pool_member_writes, run_in_order
 
 
 def validate_pool_name(value: str, option: str) -> str:
-    """The API's rules for a pool name, checked before any request (the name is kept as given)."""
-    value = clean_name(value, option, strip=False)
+    """The name stripped, and the API's rules for a pool name checked before any request."""
+    value = clean_name(value, option)
     problems = pool_name_problems(value)
     if problems:
         raise SendGridInputError(f'{option}: ' + '; '.join(problems))
@@ -201,10 +207,15 @@ def delete(sg: SendGridModule, pools: dict[str, dict[str, t.Any]], name: str) ->
     current = sort_ips(sg.api.list_pool_ips(pool['id'])) if pool is not None else []
     if pool is not None and not sg.check_mode:
         sg.api.delete_pool(pool['id'])
-    result: dict[str, t.Any] = {'changed': pool is not None, 'pool': {}, 'added': [], 'removed': current}
+    result: dict[str, t.Any] = {'changed': pool is not None, **flat(name, None, []), 'added': [], 'removed': current}
     if sg.diff_mode:
-        result['diff'] = {'before': {'name': name, 'ips': current} if pool is not None else {}, 'after': {}}
+        result['diff'] = sg.diff({'pool': name, 'ips': current} if pool is not None else {}, {})
     return result
+
+
+def flat(name: str, pool_id: t.Any, ips: list[str]) -> dict[str, t.Any]:
+    """The pool in the result: its name under ``pool``, with its id and IPs beside it."""
+    return {'pool': name, 'pool_id': pool_id, 'ips': ips}
 
 
 def ensure(
@@ -219,10 +230,10 @@ def ensure(
         # Taking IPs out of a pool that does not exist: nothing to do, and no pool to create.
         check_on_account(sg, set(requested), IPFacts.read(sg.api), findings)
         findings.raise_problems()
-        return {'changed': False, 'pool': {}, 'added': [], 'removed': [],
-                **({'diff': {'before': {}, 'after': {}}} if sg.diff_mode else {})}
+        return {'changed': False, **flat(final_name, None, []), 'added': [], 'removed': [],
+                **({'diff': sg.diff({}, {})} if sg.diff_mode else {})}
     if pool is None:
-        findings.check_pool_count(len(pools), [final_name], where='name')
+        findings.check_pool_count(len(pools), [final_name], where='pool')
 
     current = set(sg.api.list_pool_ips(pool['id'])) if pool is not None else set()
     desired = current if requested is None else desired_members(current, requested, ips_state)
@@ -245,12 +256,10 @@ def ensure(
                             lambda api: api.rename_pool(pool_id, final_name), RENAME_POOL)] if rename else []
             run_in_order(sg.api, writes + pool_member_writes(final_name, pool_id, added, removed))
 
-    after = {'name': final_name, 'ips': sort_ips(desired)}
-    result = {'changed': changed, 'pool': {'name': final_name, 'id': pool_id, 'ips': after['ips']},
-              'added': added, 'removed': removed}
+    result = {'changed': changed, **flat(final_name, pool_id, sort_ips(desired)), 'added': added, 'removed': removed}
     if sg.diff_mode:
-        before = {'name': pool['name'], 'ips': sort_ips(current)} if pool is not None else {}
-        result['diff'] = {'before': before, 'after': after}
+        before = {'pool': pool['name'], 'ips': sort_ips(current)} if pool is not None else {}
+        result['diff'] = sg.diff(before, {'pool': final_name, 'ips': sort_ips(desired)})
     return result
 
 
@@ -265,7 +274,7 @@ def check_on_account(sg: SendGridModule, ips: set[str], facts: IPFacts, findings
 def main() -> None:
     with SendGridModule(
         argument_spec={
-            'name': {'type': 'str', 'required': True},
+            'pool': {'type': 'str', 'required': True, **renamed_from('name')},
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             'new_name': {'type': 'str'},
             'ips': {'type': 'list', 'elements': 'str'},
@@ -274,10 +283,10 @@ def main() -> None:
         supports_check_mode=True,
     ) as sg:
         params = sg.params
-        name = validate_pool_name(params['name'], 'name')
+        name = validate_pool_name(params['pool'], 'pool')
         new_name = params['new_name']
         if new_name is not None:
-            validate_pool_name(new_name, 'new_name')
+            new_name = validate_pool_name(new_name, 'new_name')
         if params['state'] == 'absent' and (new_name is not None or params['ips'] is not None):
             raise SendGridInputError(
                 'state=absent deletes the pool and takes neither new_name nor ips;'

@@ -72,7 +72,7 @@ def test_create_with_ips_is_one_post_with_the_ips_in_the_body():
         account_ips('192.0.2.10', '192.0.2.11', '192.0.2.12'),
         (201, {'name': 'transactional', 'id': '42', 'ips': ['192.0.2.10', '192.0.2.11']}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.11', '192.0.2.10', '192.0.2.11']}, transport, diff=True)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.11', '192.0.2.10', '192.0.2.11']}, transport, diff=True)
 
     assert not result.failed, result.result
     assert calls(transport) == [
@@ -81,35 +81,35 @@ def test_create_with_ips_is_one_post_with_the_ips_in_the_body():
         ('POST', POOLS, {'name': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11']}),
     ]
     assert result['changed'] is True
-    assert result['pool'] == {'name': 'transactional', 'id': '42', 'ips': ['192.0.2.10', '192.0.2.11']}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', '42', ['192.0.2.10', '192.0.2.11'])
     assert result['added'] == ['192.0.2.10', '192.0.2.11']
     assert result['removed'] == []
-    assert result['diff'] == {'before': {}, 'after': {'name': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11']}}
+    assert result.diff == {'before': {}, 'after': {'pool': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11']}}
 
 
 def test_create_without_ips_lists_no_account_ips_and_posts_only_the_name():
     transport = FakeTransport(pools_page(), (201, {'name': 'empty pool', 'id': '43', 'ips': []}))
-    result = run({'name': 'empty pool'}, transport)
+    result = run({'pool': 'empty pool'}, transport)
 
     assert calls(transport) == [LIST_POOLS, ('POST', POOLS, {'name': 'empty pool'})]
     assert result['changed'] is True
-    assert result['pool'] == {'name': 'empty pool', 'id': '43', 'ips': []}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('empty pool', '43', [])
     assert 'diff' not in result.result
 
 
 def test_create_with_100_ips_puts_them_all_in_the_post():
     ips = subnet(100)
     transport = FakeTransport(pools_page(), account_ips(*ips), (201, {'name': 'big', 'id': '44', 'ips': ips}))
-    result = run({'name': 'big', 'ips': list(reversed(ips))}, transport)
+    result = run({'pool': 'big', 'ips': list(reversed(ips))}, transport)
 
     assert calls(transport) == [LIST_POOLS, LIST_ACCOUNT_IPS, ('POST', POOLS, {'name': 'big', 'ips': ips})]
-    assert result['pool']['ips'] == ips
+    assert result['ips'] == ips
 
 
 def test_create_with_150_ips_fails_before_any_write():
     ips = subnet(150)
     transport = FakeTransport(pools_page(), account_ips(*ips))
-    result = run({'name': 'big', 'ips': ips}, transport)
+    result = run({'pool': 'big', 'ips': ips}, transport)
 
     assert result.failed
     assert result['msg'] == "ips: pool 'big' would hold 150 IPs; a pool holds at most 100"
@@ -118,13 +118,13 @@ def test_create_with_150_ips_fails_before_any_write():
 
 def test_create_in_check_mode_writes_nothing_and_predicts_the_result():
     transport = FakeTransport(pools_page(), account_ips('192.0.2.10'))
-    result = run({'name': 'transactional', 'ips': ['192.0.2.10']}, transport, check_mode=True, diff=True)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.10']}, transport, check_mode=True, diff=True)
 
     assert calls(transport) == [LIST_POOLS, LIST_ACCOUNT_IPS]
     assert result['changed'] is True
-    assert result['pool'] == {'name': 'transactional', 'id': None, 'ips': ['192.0.2.10']}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', None, ['192.0.2.10'])
     assert result['added'] == ['192.0.2.10']
-    assert result['diff'] == {'before': {}, 'after': {'name': 'transactional', 'ips': ['192.0.2.10']}}
+    assert result.diff == {'before': {}, 'after': {'pool': 'transactional', 'ips': ['192.0.2.10']}}
 
 
 def test_create_when_the_account_has_100_pools_fails_before_any_write():
@@ -132,10 +132,10 @@ def test_create_when_the_account_has_100_pools_fails_before_any_write():
         pools_page(*[(f'pool-{index:03d}', str(index), 0) for index in range(60)], after_key='60'),
         pools_page(*[(f'pool-{index:03d}', str(index), 0) for index in range(60, 100)]),
     )
-    result = run({'name': 'one-too-many'}, transport)
+    result = run({'pool': 'one-too-many'}, transport)
 
     assert result.failed
-    assert result['msg'] == 'name: the account has 100 pools; creating one-too-many would exceed the limit of 100'
+    assert result['msg'] == 'pool: the account has 100 pools; creating one-too-many would exceed the limit of 100'
     assert calls(transport) == [LIST_POOLS, ('GET', POOLS + '?limit=100&after_key=60', None)]
 
 
@@ -144,7 +144,7 @@ def test_create_server_error_is_retried_and_an_applied_first_attempt_is_confirme
     transport = FakeTransport(pools_page(), (500, {'errors': [{'field': None, 'message': 'internal error'}]}),
                               (400, {'errors': [{'field': 'name', 'message': 'already exists'}]}),
                               pools_page(('other', '7', 1), ('transactional', '9', 0)), pool_ips_page())
-    result = run({'name': 'transactional', 'max_retries': 3}, transport)
+    result = run({'pool': 'transactional', 'max_retries': 3}, transport)
 
     assert not result.failed, result.result
     assert result['changed'] is True
@@ -154,7 +154,7 @@ def test_create_server_error_is_retried_and_an_applied_first_attempt_is_confirme
 
 def test_create_server_errors_to_the_end_say_the_outcome_is_unknown():
     transport = FakeTransport(pools_page(), *[(500, {'errors': [{'field': None, 'message': 'internal error'}]})] * 4)
-    result = run({'name': 'transactional', 'max_retries': 3}, transport)
+    result = run({'pool': 'transactional', 'max_retries': 3}, transport)
 
     assert result.failed
     assert writes(transport) == [('POST', POOLS, {'name': 'transactional'})] * 4
@@ -167,7 +167,7 @@ def test_create_connection_lost_after_sending_is_retried():
     transport = FakeTransport(pools_page())
     transport.add_error('read timed out', request_sent=True)
     transport.add(201, {'name': 'transactional', 'id': '42', 'ips': []})
-    result = run({'name': 'transactional', 'max_retries': 3}, transport)
+    result = run({'pool': 'transactional', 'max_retries': 3}, transport)
 
     assert not result.failed, result.result
     assert result['changed'] is True
@@ -182,23 +182,23 @@ def test_existing_pool_with_the_same_ips_is_a_no_op_with_only_two_reads():
         pools_page(('transactional', '5', 2)),
         pool_ips_page('192.0.2.11', '192.0.2.10'),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11'], 'ips_state': 'exact'}, transport,
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11'], 'ips_state': 'exact'}, transport,
                  diff=True)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5')]
     assert result['changed'] is False
-    assert result['pool'] == {'name': 'transactional', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11']}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', '5', ['192.0.2.10', '192.0.2.11'])
     assert result['added'] == [] and result['removed'] == []
-    assert result['diff']['before'] == result['diff']['after']
+    assert result.diff['before'] == result.diff['after']
 
 
 def test_existing_pool_without_ips_option_is_a_no_op():
     transport = FakeTransport(pools_page(('transactional', '5', 1)), pool_ips_page('192.0.2.10'))
-    result = run({'name': 'transactional'}, transport)
+    result = run({'pool': 'transactional'}, transport)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5')]
     assert result['changed'] is False
-    assert result['pool']['ips'] == ['192.0.2.10']
+    assert result['ips'] == ['192.0.2.10']
 
 
 def test_present_adds_only_the_missing_ips_with_one_batch_add():
@@ -208,7 +208,7 @@ def test_present_adds_only_the_missing_ips_with_one_batch_add():
         account_ips('192.0.2.10', '192.0.2.11', '192.0.2.12'),
         (200, {'name': 'transactional', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.12', '192.0.2.10', '192.0.2.11']}, transport)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.12', '192.0.2.10', '192.0.2.11']}, transport)
 
     assert calls(transport) == [
         LIST_POOLS,
@@ -218,7 +218,7 @@ def test_present_adds_only_the_missing_ips_with_one_batch_add():
     ]
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.11', '192.0.2.12'] and result['removed'] == []
-    assert result['pool']['ips'] == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
+    assert result['ips'] == ['192.0.2.10', '192.0.2.11', '192.0.2.12']
 
 
 def test_absent_removes_only_the_members_with_one_batch_delete_and_no_account_listing():
@@ -227,7 +227,7 @@ def test_absent_removes_only_the_members_with_one_batch_delete_and_no_account_li
         pool_ips_page('192.0.2.10', '192.0.2.11', '192.0.2.12'),
         (204, None),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.12', '192.0.2.10'], 'ips_state': 'absent'}, transport,
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.12', '192.0.2.10'], 'ips_state': 'absent'}, transport,
                  diff=True)
 
     assert calls(transport) == [
@@ -236,10 +236,10 @@ def test_absent_removes_only_the_members_with_one_batch_delete_and_no_account_li
         ('POST', POOLS + '/5/ips:batchDelete', {'ips': ['192.0.2.10', '192.0.2.12']}),
     ]
     assert result['removed'] == ['192.0.2.10', '192.0.2.12'] and result['added'] == []
-    assert result['pool']['ips'] == ['192.0.2.11']
-    assert result['diff'] == {
-        'before': {'name': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']},
-        'after': {'name': 'transactional', 'ips': ['192.0.2.11']},
+    assert result['ips'] == ['192.0.2.11']
+    assert result.diff == {
+        'before': {'pool': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11', '192.0.2.12']},
+        'after': {'pool': 'transactional', 'ips': ['192.0.2.11']},
     }
 
 
@@ -249,7 +249,7 @@ def test_absent_of_ips_not_in_the_pool_is_a_no_op_after_checking_they_exist():
         pool_ips_page('192.0.2.10'),
         account_ips('192.0.2.10', '192.0.2.11'),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.11'], 'ips_state': 'absent'}, transport)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.11'], 'ips_state': 'absent'}, transport)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5'), LIST_ACCOUNT_IPS]
     assert result['changed'] is False
@@ -263,7 +263,7 @@ def test_exact_change_is_one_batch_delete_then_one_batch_add():
         (204, None),
         (200, {'name': 'transactional', 'id': '5', 'ips': ['192.0.2.11', '192.0.2.12', '192.0.2.13']}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.13', '192.0.2.11', '192.0.2.12'], 'ips_state': 'exact'},
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.13', '192.0.2.11', '192.0.2.12'], 'ips_state': 'exact'},
                  transport)
 
     assert calls(transport) == [
@@ -279,10 +279,10 @@ def test_exact_change_is_one_batch_delete_then_one_batch_add():
 def test_exact_empty_list_empties_the_pool():
     transport = FakeTransport(pools_page(('transactional', '5', 2)), pool_ips_page('192.0.2.10', '192.0.2.11'),
                               (204, None))
-    result = run({'name': 'transactional', 'ips': [], 'ips_state': 'exact'}, transport)
+    result = run({'pool': 'transactional', 'ips': [], 'ips_state': 'exact'}, transport)
 
     assert writes(transport) == [('POST', POOLS + '/5/ips:batchDelete', {'ips': ['192.0.2.10', '192.0.2.11']})]
-    assert result['pool']['ips'] == []
+    assert result['ips'] == []
 
 
 def test_exact_swap_in_a_full_pool_removes_before_adding():
@@ -295,14 +295,14 @@ def test_exact_swap_in_a_full_pool_removes_before_adding():
         (204, None),
         (200, {'name': 'full', 'id': '9', 'ips': wanted}),
     )
-    result = run({'name': 'full', 'ips': wanted, 'ips_state': 'exact'}, transport)
+    result = run({'pool': 'full', 'ips': wanted, 'ips_state': 'exact'}, transport)
 
     assert writes(transport) == [  # _api sends each chunk in plain string order
         ('POST', POOLS + '/9/ips:batchDelete', {'ips': sorted(subnet(100, 1)[50:])}),
         ('POST', POOLS + '/9/ips:batchAdd', {'ips': sorted(subnet(50, 2))}),
     ]
     assert ('GET', POOLS + '/9/ips?limit=100&after_key=x', None) in calls(transport)
-    assert len(result['pool']['ips']) == 100
+    assert len(result['ips']) == 100
 
 
 def test_membership_over_100_fails_before_any_write():
@@ -311,7 +311,7 @@ def test_membership_over_100_fails_before_any_write():
         pool_ips_page(*subnet(95)),
         account_ips(*subnet(95), *subnet(10, 1)),
     )
-    result = run({'name': 'transactional', 'ips': subnet(10, 1)}, transport)
+    result = run({'pool': 'transactional', 'ips': subnet(10, 1)}, transport)
 
     assert result.failed
     assert result['msg'] == "ips: pool 'transactional' would hold 105 IPs; a pool holds at most 100"
@@ -324,13 +324,13 @@ def test_membership_check_mode_writes_nothing():
         pool_ips_page('192.0.2.10', '192.0.2.11'),
         account_ips('192.0.2.10', '192.0.2.11', '192.0.2.12'),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.12'], 'ips_state': 'exact'}, transport,
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.12'], 'ips_state': 'exact'}, transport,
                  check_mode=True, diff=True)
 
     assert writes(transport) == []
     assert result['changed'] is True
     assert result['added'] == ['192.0.2.12'] and result['removed'] == ['192.0.2.10', '192.0.2.11']
-    assert result['diff']['after'] == {'name': 'transactional', 'ips': ['192.0.2.12']}
+    assert result.diff['after'] == {'pool': 'transactional', 'ips': ['192.0.2.12']}
 
 
 def test_unknown_ips_are_all_named_in_one_error_before_any_write():
@@ -340,7 +340,7 @@ def test_unknown_ips_are_all_named_in_one_error_before_any_write():
         account_ips('192.0.2.10', '192.0.2.11'),
         offset_list([{'ip': '192.0.2.10'}, {'ip': '192.0.2.11'}]),
     )
-    result = run({'name': 'transactional', 'ips': ['198.51.100.7', '192.0.2.11', '192.0.2.99']}, transport)
+    result = run({'pool': 'transactional', 'ips': ['198.51.100.7', '192.0.2.11', '192.0.2.99']}, transport)
 
     assert result.failed
     assert result['msg'] == 'ips: not on this SendGrid account: 192.0.2.99, 198.51.100.7'
@@ -356,7 +356,7 @@ def test_ips_the_parent_may_not_send_from_are_all_named_before_any_write():
         pool_ips_page('192.0.2.10'),
         account_ips('192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13', unassigned={'192.0.2.12', '192.0.2.13'}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.13', '192.0.2.11', '192.0.2.12'], 'ips_state': 'exact'},
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.13', '192.0.2.11', '192.0.2.12'], 'ips_state': 'exact'},
                  transport)
 
     assert result.failed
@@ -372,7 +372,7 @@ def test_removing_an_ip_the_parent_may_not_send_from_is_allowed():
         pool_ips_page('192.0.2.10'),
         account_ips('192.0.2.10', '192.0.2.11', unassigned={'192.0.2.11'}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.11', '192.0.2.10'], 'ips_state': 'absent'}, transport,
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.11', '192.0.2.10'], 'ips_state': 'absent'}, transport,
                  check_mode=True)
 
     assert not result.failed, result.result
@@ -381,7 +381,7 @@ def test_removing_an_ip_the_parent_may_not_send_from_is_allowed():
 
 def test_malformed_ips_fail_before_any_request():
     transport = FakeTransport()
-    result = run({'name': 'transactional', 'ips': ['192.0.2.300', 'not-an-ip', '192.0.2.10']}, transport)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.300', 'not-an-ip', '192.0.2.10']}, transport)
 
     assert result.failed
     assert "'192.0.2.300' is not a valid IP address" in result['msg']
@@ -396,7 +396,7 @@ def test_api_error_on_batch_add_is_reported_with_method_path_and_status():
         account_ips('192.0.2.10'),
         (400, {'errors': [{'field': 'ips', 'message': 'unable to verify IPs assignability: 192.0.2.10'}]}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.10']}, transport)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.10']}, transport)
 
     assert result.failed
     assert result['status'] == 400
@@ -408,15 +408,17 @@ def test_api_error_on_batch_add_is_reported_with_method_path_and_status():
 
 
 @pytest.mark.parametrize('option, value, message', [
-    ('name', 'a', "name: pool name 'a' must be 2 to 64 characters long (1 given)"),
-    ('name', 'x' * 65, 'must be 2 to 64 characters long (65 given)'),
-    ('name', '.hidden', """name: pool name '.hidden' must not start with "." or a space"""),
-    ('name', ' padded', """name: pool name ' padded' must not start with "." or a space"""),
+    ('pool', 'a', "pool: pool name 'a' must be 2 to 64 characters long (1 given)"),
+    ('pool', 'x' * 65, 'must be 2 to 64 characters long (65 given)'),
+    ('pool', '.hidden', """pool: pool name '.hidden' must not start with "." or a space"""),
+    ('pool', ' a ', "pool: pool name 'a' must be 2 to 64 characters long (1 given)"),
+    ('pool', '  ', 'pool: must not be empty'),
+    ('new_name', ' \t', 'new_name: must not be empty'),
     ('new_name', '.hidden', """new_name: pool name '.hidden' must not start with "." or a space"""),
     ('new_name', 'b', "new_name: pool name 'b' must be 2 to 64 characters long"),
 ])
 def test_bad_names_fail_before_any_request(option, value, message):
-    args = {'name': 'transactional', option: value}
+    args = {'pool': 'transactional', option: value}
     transport = FakeTransport()
     result = run(args, transport)
 
@@ -427,7 +429,7 @@ def test_bad_names_fail_before_any_request(option, value, message):
 
 def test_names_of_2_and_64_characters_are_accepted():
     transport = FakeTransport(pools_page(('ab', '1', 0)), pool_ips_page(), (200, {'name': 'y' * 64, 'id': '1'}))
-    result = run({'name': 'ab', 'new_name': 'y' * 64}, transport)
+    result = run({'pool': 'ab', 'new_name': 'y' * 64}, transport)
 
     assert not result.failed, result.result
     assert calls(transport) == [LIST_POOLS, list_pool_ips('1'), ('PUT', POOLS + '/1', {'name': 'y' * 64})]
@@ -439,29 +441,29 @@ def test_rename_is_one_put():
         pool_ips_page('192.0.2.10'),
         (200, {'name': 'transactional eu', 'id': '5'}),
     )
-    result = run({'name': 'transactional', 'new_name': 'transactional eu'}, transport, diff=True)
+    result = run({'pool': 'transactional', 'new_name': 'transactional eu'}, transport, diff=True)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5'), ('PUT', POOLS + '/5', {'name': 'transactional eu'})]
     assert result['changed'] is True
-    assert result['pool'] == {'name': 'transactional eu', 'id': '5', 'ips': ['192.0.2.10']}
-    assert result['diff'] == {
-        'before': {'name': 'transactional', 'ips': ['192.0.2.10']},
-        'after': {'name': 'transactional eu', 'ips': ['192.0.2.10']},
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional eu', '5', ['192.0.2.10'])
+    assert result.diff == {
+        'before': {'pool': 'transactional', 'ips': ['192.0.2.10']},
+        'after': {'pool': 'transactional eu', 'ips': ['192.0.2.10']},
     }
 
 
 def test_rename_again_when_only_the_new_name_exists_is_a_no_op():
     transport = FakeTransport(pools_page(('transactional eu', '5', 1)), pool_ips_page('192.0.2.10'))
-    result = run({'name': 'transactional', 'new_name': 'transactional eu'}, transport)
+    result = run({'pool': 'transactional', 'new_name': 'transactional eu'}, transport)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5')]
     assert result['changed'] is False
-    assert result['pool'] == {'name': 'transactional eu', 'id': '5', 'ips': ['192.0.2.10']}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional eu', '5', ['192.0.2.10'])
 
 
 def test_rename_to_the_same_name_is_a_no_op():
     transport = FakeTransport(pools_page(('transactional', '5', 0)), pool_ips_page())
-    result = run({'name': 'transactional', 'new_name': 'transactional'}, transport)
+    result = run({'pool': 'transactional', 'new_name': 'transactional'}, transport)
 
     assert writes(transport) == []
     assert result['changed'] is False
@@ -475,27 +477,27 @@ def test_rename_and_membership_change_are_a_put_then_a_batch_add():
         (200, {'name': 'renamed', 'id': '5'}),
         (200, {'name': 'renamed', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11']}),
     )
-    result = run({'name': 'transactional', 'new_name': 'renamed', 'ips': ['192.0.2.11']}, transport)
+    result = run({'pool': 'transactional', 'new_name': 'renamed', 'ips': ['192.0.2.11']}, transport)
 
     assert writes(transport) == [
         ('PUT', POOLS + '/5', {'name': 'renamed'}),
         ('POST', POOLS + '/5/ips:batchAdd', {'ips': ['192.0.2.11']}),
     ]
-    assert result['pool'] == {'name': 'renamed', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11']}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('renamed', '5', ['192.0.2.10', '192.0.2.11'])
 
 
 def test_rename_check_mode_writes_nothing():
     transport = FakeTransport(pools_page(('transactional', '5', 0)), pool_ips_page())
-    result = run({'name': 'transactional', 'new_name': 'renamed'}, transport, check_mode=True)
+    result = run({'pool': 'transactional', 'new_name': 'renamed'}, transport, check_mode=True)
 
     assert writes(transport) == []
     assert result['changed'] is True
-    assert result['pool'] == {'name': 'renamed', 'id': '5', 'ips': []}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('renamed', '5', [])
 
 
 def test_rename_when_both_names_exist_fails_before_any_write():
     transport = FakeTransport(pools_page(('transactional', '5', 0), ('renamed', '6', 0)))
-    result = run({'name': 'transactional', 'new_name': 'renamed'}, transport)
+    result = run({'pool': 'transactional', 'new_name': 'renamed'}, transport)
 
     assert result.failed
     assert result['msg'] == ("cannot rename pool 'transactional' to 'renamed': a pool named 'renamed' already exists"
@@ -505,7 +507,7 @@ def test_rename_when_both_names_exist_fails_before_any_write():
 
 def test_rename_when_neither_name_exists_fails_before_any_write():
     transport = FakeTransport(pools_page(('other', '5', 0)))
-    result = run({'name': 'transactional', 'new_name': 'renamed', 'ips': ['192.0.2.10']}, transport)
+    result = run({'pool': 'transactional', 'new_name': 'renamed', 'ips': ['192.0.2.10']}, transport)
 
     assert result.failed
     assert result['msg'] == "cannot rename pool 'transactional' to 'renamed': no pool has either name"
@@ -521,38 +523,39 @@ def test_delete_existing_pool_is_one_delete_and_reports_its_ips():
         pool_ips_page('192.0.2.11', '192.0.2.10'),
         (204, None),
     )
-    result = run({'name': 'transactional', 'state': 'absent'}, transport, diff=True)
+    result = run({'pool': 'transactional', 'state': 'absent'}, transport, diff=True)
 
     assert calls(transport) == [LIST_POOLS, list_pool_ips('5'), ('DELETE', POOLS + '/5', None)]
     assert result['changed'] is True
-    assert result['pool'] == {}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', None, [])
     assert result['removed'] == ['192.0.2.10', '192.0.2.11'] and result['added'] == []
-    assert result['diff'] == {'before': {'name': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11']}, 'after': {}}
+    assert result.diff == {'before': {'pool': 'transactional', 'ips': ['192.0.2.10', '192.0.2.11']}, 'after': {}}
 
 
 def test_delete_in_check_mode_writes_nothing():
     transport = FakeTransport(pools_page(('transactional', '5', 1)), pool_ips_page('192.0.2.10'))
-    result = run({'name': 'transactional', 'state': 'absent'}, transport, check_mode=True, diff=True)
+    result = run({'pool': 'transactional', 'state': 'absent'}, transport, check_mode=True, diff=True)
 
     assert writes(transport) == []
     assert result['changed'] is True
-    assert result['diff'] == {'before': {'name': 'transactional', 'ips': ['192.0.2.10']}, 'after': {}}
+    assert result.diff == {'before': {'pool': 'transactional', 'ips': ['192.0.2.10']}, 'after': {}}
 
 
 def test_delete_missing_pool_is_a_no_op_with_one_read():
     transport = FakeTransport(pools_page(('other', '5', 0)))
-    result = run({'name': 'transactional', 'state': 'absent'}, transport, diff=True)
+    result = run({'pool': 'transactional', 'state': 'absent'}, transport, diff=True)
 
     assert calls(transport) == [LIST_POOLS]
     assert result['changed'] is False
-    assert result['pool'] == {} and result['removed'] == []
-    assert result['diff'] == {'before': {}, 'after': {}}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', None, [])
+    assert result['removed'] == []
+    assert result.diff == {'before': {}, 'after': {}}
 
 
 @pytest.mark.parametrize('extra', [{'ips': ['192.0.2.10']}, {'new_name': 'renamed'}, {'ips': []}])
 def test_delete_with_ips_or_new_name_fails_before_any_request(extra):
     transport = FakeTransport()
-    result = run({'name': 'transactional', 'state': 'absent', **extra}, transport)
+    result = run({'pool': 'transactional', 'state': 'absent', **extra}, transport)
 
     assert result.failed
     assert 'state=absent deletes the pool and takes neither new_name nor ips' in result['msg']
@@ -564,12 +567,13 @@ def test_delete_with_ips_or_new_name_fails_before_any_request(extra):
 
 def test_absent_ips_of_a_pool_that_does_not_exist_create_nothing():
     transport = FakeTransport(pools_page(('other', '7', 1)), account_ips('192.0.2.10'))
-    result = run({'name': 'transactional', 'ips': ['192.0.2.10'], 'ips_state': 'absent'}, transport, diff=True)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.10'], 'ips_state': 'absent'}, transport, diff=True)
 
     assert not result.failed, result.result
     assert result['changed'] is False
-    assert result['pool'] == {} and result['added'] == [] and result['removed'] == []
-    assert result['diff'] == {'before': {}, 'after': {}}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', None, [])
+    assert result['added'] == [] and result['removed'] == []
+    assert result.diff == {'before': {}, 'after': {}}
     assert writes(transport) == []
 
 
@@ -582,7 +586,7 @@ def test_an_ip_the_ip_management_listing_lacks_is_not_called_unknown():
         offset_list([{'ip': '192.0.2.10'}, {'ip': '192.0.2.11'}]),
         (200, {'name': 'transactional', 'id': '5', 'ips': ['192.0.2.10', '192.0.2.11']}),
     )
-    result = run({'name': 'transactional', 'ips': ['192.0.2.11']}, transport)
+    result = run({'pool': 'transactional', 'ips': ['192.0.2.11']}, transport)
 
     assert not result.failed, result.result
     assert result['added'] == ['192.0.2.11']
@@ -594,8 +598,44 @@ def test_an_ip_the_ip_management_listing_lacks_is_not_called_unknown():
 
 def test_a_dictionary_where_the_ips_are_due_is_refused():
     transport = FakeTransport()
-    result = run({'name': 'transactional', 'ips': {'192.0.2.10': None}}, transport)
+    result = run({'pool': 'transactional', 'ips': {'192.0.2.10': None}}, transport)
 
     assert result.failed
     assert 'ips' in result['msg'] and 'list' in result['msg']
     assert transport.calls == []
+
+
+# ------------------------------------------------------------------------------------ the vocabulary (issue 10)
+
+
+def test_the_result_is_flat_the_pool_is_its_name():
+    transport = FakeTransport(pools_page(('transactional', '5', 1)), pool_ips_page('192.0.2.10'))
+    result = run({'pool': 'transactional'}, transport)
+    assert set(result.result) == {'changed', 'pool', 'pool_id', 'ips', 'added', 'removed'}
+    assert (result['pool'], result['pool_id'], result['ips']) == ('transactional', '5', ['192.0.2.10'])
+
+
+def test_name_is_a_deprecated_alias_of_pool():
+    transport = FakeTransport(pools_page(('transactional', '5', 1)), pool_ips_page('192.0.2.10'))
+    result = run({'name': 'transactional'}, transport)
+    assert not result.failed, result.result
+    assert result['pool'] == 'transactional' and result['changed'] is False
+    assert result.deprecations == [("Alias 'name' is deprecated. See the module docs for more information", '1.0.0')]
+
+
+def test_pool_names_are_stripped_like_every_other_name():
+    transport = FakeTransport(pools_page(('transactional', '5', 1)), pool_ips_page('192.0.2.10'),
+                              (200, {'name': 'bulk mail', 'id': '5'}))
+    result = run({'pool': ' transactional\t', 'new_name': ' bulk mail '}, transport)
+    assert not result.failed, result.result
+    assert writes(transport) == [('PUT', POOLS + '/5', {'name': 'bulk mail'})]
+    assert result['pool'] == 'bulk mail'
+
+
+def test_the_diff_shows_the_names_as_written_in_utf8():
+    transport = FakeTransport(pools_page(), (201, {'name': 'marketing-üß', 'id': '9', 'ips': []}))
+    result = run({'pool': 'marketing-üß'}, transport, diff=True)
+    assert not result.failed, result.result
+    after = result['diff']['after']
+    assert isinstance(after, str) and '"pool": "marketing-üß"' in after and '\\u00fc' not in after
+    assert result.diff == {'before': {}, 'after': {'pool': 'marketing-üß', 'ips': []}}
