@@ -413,7 +413,7 @@ def main() -> None:
             after: dict[str, t.Any] = {'count': result['count'], 'ips': ips}
             if purchase is not None:
                 after['purchase'] = purchase
-            result['diff'] = {'before': {'count': len(counted), 'ips': counted}, 'after': after}
+            result['diff'] = sg.diff({'count': len(counted), 'ips': counted}, after)
         sg.exit_json(**result)
 
 

@@ -116,42 +116,53 @@ EXAMPLES = r"""
 
 RETURN = r"""
 ip:
-  description: The IP after the task (in check mode, what it would be).
+  description:
+    - The IP address.
+    - A string since 0.2.0; 0.1.0 returned a dictionary holding the address and the settings, which are now
+      returned beside it (RV(is_auto_warmup), RV(is_parent_assigned), RV(is_enabled), RV(is_leased), RV(subusers)).
   returned: success
-  type: dict
-  contains:
-    ip:
-      description: The IP address.
-      type: str
-      sample: 192.0.2.10
-    is_auto_warmup:
-      description: Whether automatic warmup is on.
-      type: bool
-    is_parent_assigned:
-      description: Whether the parent account may send from the IP.
-      type: bool
-    is_enabled:
-      description: Whether a customer-owned IP is enabled; V(null) for IPs leased from SendGrid.
-      type: bool
-    is_leased:
-      description: Whether the IP is leased from SendGrid (rather than customer-owned).
-      type: bool
-    subusers:
-      description:
-        - Usernames of the subusers assigned to the IP, sorted.
-        - A subuser id the API returns that matches no subuser of the account is shown as the id.
-        - Only returned when O(subusers) is set.
-      type: list
-      elements: str
-      returned: when O(subusers) is set
-      sample: [newsletter, shop-eu]
-  sample:
-    ip: 192.0.2.10
-    is_auto_warmup: false
-    is_parent_assigned: true
-    is_enabled: null
-    is_leased: true
-    subusers: [newsletter, shop-eu]
+  type: str
+  sample: 192.0.2.10
+is_auto_warmup:
+  description: Whether automatic warmup is on after the task (in check mode, what it would be).
+  returned: success
+  type: bool
+  sample: false
+is_parent_assigned:
+  description: Whether the parent account may send from the IP after the task (in check mode, what it would be).
+  returned: success
+  type: bool
+  sample: true
+is_enabled:
+  description: Whether a customer-owned IP is enabled after the task; V(null) for IPs leased from SendGrid.
+  returned: success
+  type: bool
+  sample: null
+is_leased:
+  description: Whether the IP is leased from SendGrid (rather than customer-owned).
+  returned: success
+  type: bool
+  sample: true
+subusers:
+  description:
+    - Usernames of the subusers assigned to the IP after the task (in check mode, what they would be), sorted.
+    - A subuser id the API returns that matches no subuser of the account is shown as the id.
+  returned: when O(subusers) is set
+  type: list
+  elements: str
+  sample: [newsletter, shop-eu]
+added:
+  description: Subusers the task assigned (or would assign) to the IP, sorted.
+  returned: when O(subusers) is set
+  type: list
+  elements: str
+  sample: [shop-eu]
+removed:
+  description: Subusers the task took (or would take) off the IP, sorted.
+  returned: when O(subusers) is set
+  type: list
+  elements: str
+  sample: []
 """
 
 import typing as t
@@ -256,9 +267,12 @@ def main() -> None:
 
         before = ip_state(current, current_subusers)
         after = ip_state({**current, **settings}, desired_subusers)
-        result: dict[str, t.Any] = {'changed': bool(writes), 'ip': after}
+        # Flat: the address under ip, its after-state beside it.
+        result: dict[str, t.Any] = {'changed': bool(writes), **after}
+        if requested is not None:
+            result.update(added=sorted(additions), removed=sorted(removals))
         if sg.diff_mode:
-            result['diff'] = {'before': before, 'after': after}
+            result['diff'] = sg.diff(before, after)
         sg.exit_json(**result)
 
 

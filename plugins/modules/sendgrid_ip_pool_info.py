@@ -10,7 +10,7 @@ module: sendgrid_ip_pool_info
 short_description: List the IP pools of a SendGrid account with all their IPs
 version_added: 0.1.0
 description:
-  - Lists every IP pool of the account, or the one named O(name), each with the full list of its IPs.
+  - Lists every IP pool of the account, or the one named O(pool), each with the full list of its IPs.
   - Reads C(GET /v3/send_ips/pools) (all pages) and, for each pool that has IPs, every page of
     C(GET /v3/send_ips/pools/{id}/ips); the API's C(ips_preview) (at most 10 IPs) is never used as the IP list.
   - When the pool listing's C(total_ip_count) of a pool differs from the number of IPs its IP listing gives, the
@@ -22,12 +22,15 @@ extends_documentation_fragment:
   - mailops.sendgrid.sendgrid.attributes
   - mailops.sendgrid.sendgrid.info_module
 options:
-  name:
+  pool:
     description:
-      - Only the pool with this name (case-sensitive).
+      - Only the pool with this name (case-sensitive; leading and trailing whitespace is stripped, as in every
+        module of the collection).
+      - The alias O(name) is deprecated and will be removed in mailops.sendgrid 1.0.0.
       - If no pool has this name, the task fails and names the account's pools (a misspelt name is not taken for
         an empty answer).
     type: str
+    aliases: [name]
 seealso:
   - module: mailops.sendgrid.sendgrid_ip_pool
   - module: mailops.sendgrid.sendgrid_ip_info
@@ -42,7 +45,7 @@ EXAMPLES = r"""
 - name: One pool
   mailops.sendgrid.sendgrid_ip_pool_info:
     api_key: "{{ sendgrid_api_key }}"
-    name: transactional
+    pool: transactional
   register: transactional
 
 - name: Show the IPs of the pool
@@ -53,7 +56,7 @@ EXAMPLES = r"""
 RETURN = r"""
 pools:
   description:
-    - The pools, sorted by name. With O(name), the one pool of that name.
+    - The pools, sorted by name. With O(pool), the one pool of that name.
   returned: success
   type: list
   elements: dict
@@ -83,21 +86,21 @@ pools:
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, format_items
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import sort_ips, unknown_pool_message
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
-from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, renamed_from
 
 
 def main() -> None:
     with SendGridModule(
         argument_spec={
-            'name': {'type': 'str'},
+            'pool': {'type': 'str', **renamed_from('name')},
         },
         supports_check_mode=True,
     ) as sg:
-        name = clean_name(sg.params['name'], 'name', strip=False) if sg.params['name'] is not None else None
+        name = clean_name(sg.params['pool'], 'pool') if sg.params['pool'] is not None else None
         every_pool = sg.api.list_pools()
         pools = [pool for pool in every_pool if name is None or pool['name'] == name]
         if name is not None and not pools:
-            raise SendGridInputError(unknown_pool_message('name', name, (pool['name'] for pool in every_pool)))
+            raise SendGridInputError(unknown_pool_message('pool', name, (pool['name'] for pool in every_pool)))
         result = []
         disagree = []
         for pool in sorted(pools, key=lambda entry: entry['name']):

@@ -138,10 +138,7 @@ def main() -> None:
 
         result: dict[str, t.Any] = {'changed': changed, 'ip': address, 'warmup': wanted, 'start_date': start_date}
         if sg.diff_mode:
-            result['diff'] = {
-                'before': {'ip': address, 'warmup': warming},
-                'after': {'ip': address, 'warmup': wanted},
-            }
+            result['diff'] = sg.diff({'ip': address, 'warmup': warming}, {'ip': address, 'warmup': wanted})
         sg.exit_json(**result)
 
 

@@ -293,7 +293,7 @@ def main() -> None:
             after_state: dict[str, t.Any] = {'account_id': account_id, 'ips': after}
             if purchase is not None:
                 after_state['purchase'] = purchase
-            result['diff'] = {'before': {'account_id': account_id, 'ips': sort_ips(current)}, 'after': after_state}
+            result['diff'] = sg.diff({'account_id': account_id, 'ips': sort_ips(current)}, after_state)
         sg.exit_json(**result)
 
 

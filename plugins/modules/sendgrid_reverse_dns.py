@@ -312,7 +312,7 @@ def ensure_present(
 
     result: dict[str, t.Any] = {'changed': changed, **view, 'validation': validation}
     if sg.diff_mode:
-        result['diff'] = {'before': diff_state(before), 'after': diff_state(view)}
+        result['diff'] = sg.diff(diff_state(before), diff_state(view))
     return result
 
 
@@ -338,7 +338,7 @@ def ensure_absent(
         'changed': bool(records), **EMPTY_RECORD, 'ip': address,
         'a_record': removed['a_record'] if removed else None, 'validation': None}
     if sg.diff_mode:
-        result['diff'] = {'before': diff_state(removed), 'after': {}}
+        result['diff'] = sg.diff(diff_state(removed), {})
     return result
 
 

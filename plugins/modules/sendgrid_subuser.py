@@ -353,7 +353,7 @@ def result_for(
         'added': sort_ips(added),
     }
     if sg.diff_mode:
-        result['diff'] = {'before': before_view, 'after': after_view}
+        result['diff'] = sg.diff(before_view, after_view)
     return result
 
 
@@ -369,7 +369,7 @@ def delete(sg: SendGridModule, entry: dict[str, t.Any] | None, username: str) ->
         'subuser_region': None, 'ips': None, 'added': [],
     }
     if sg.diff_mode:
-        result['diff'] = {'before': state_view(entry, None), 'after': {}}
+        result['diff'] = sg.diff(state_view(entry, None), {})
     return result
 
 

@@ -22,12 +22,15 @@ extends_documentation_fragment:
   - mailops.sendgrid.sendgrid.attributes
   - mailops.sendgrid.sendgrid.info_module
 options:
-  username:
+  subuser:
     description:
-      - Only the subuser with exactly this username.
+      - Only the subuser with exactly this username (leading and trailing whitespace is stripped, as in every module
+        of the collection).
       - A username that is no subuser of the account fails the task (a misspelt name is not taken for an empty
         answer).
+      - The alias O(username) is deprecated and will be removed in mailops.sendgrid 1.0.0.
     type: str
+    aliases: [username]
   disabled:
     description:
       - Only disabled subusers (V(true)) or only enabled subusers (V(false)).
@@ -59,7 +62,7 @@ EXAMPLES = r"""
 - name: The IPs of one subuser
   mailops.sendgrid.sendgrid_subuser_info:
     api_key: "{{ sendgrid_api_key }}"
-    username: shop-eu
+    subuser: shop-eu
   register: shop
 
 - name: Show them
@@ -128,13 +131,13 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import SubuserDirectory, sort_ips
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
-from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, renamed_from
 
 SUBUSER_REGIONS = ('global', 'eu')
 
 
 def matches(entry: t.Mapping[str, t.Any], params: t.Mapping[str, t.Any]) -> bool:
-    if params['username'] is not None and entry.get('username') != params['username']:
+    if params['subuser'] is not None and entry.get('username') != params['subuser']:
         return False
     if params['disabled'] is not None and bool(entry.get('disabled')) != params['disabled']:
         return False
@@ -158,19 +161,19 @@ def read_reputations(sg: SendGridModule) -> dict[str, float]:
 def main() -> None:
     with SendGridModule(
         argument_spec={
-            'username': {'type': 'str'},
+            'subuser': {'type': 'str', **renamed_from('username')},
             'disabled': {'type': 'bool'},
             'subuser_region': {'type': 'str', 'choices': list(SUBUSER_REGIONS)},
         },
         supports_check_mode=True,
     ) as sg:
         params = {**sg.params}
-        if params['username'] is not None:
-            params['username'] = clean_name(params['username'], 'username')
+        if params['subuser'] is not None:
+            params['subuser'] = clean_name(params['subuser'], 'subuser')
         # The username query narrows the listing; the exact match is checked here as well.
-        listed_subusers = sg.api.list_subusers(username=params['username'])
-        if params['username'] is not None:
-            SubuserDirectory(listed_subusers).require([params['username']], option='username')
+        listed_subusers = sg.api.list_subusers(username=params['subuser'])
+        if params['subuser'] is not None:
+            SubuserDirectory(listed_subusers).require([params['subuser']], option='subuser')
         selected = [entry for entry in listed_subusers if matches(entry, params)]
 
         ips_by_username: dict[str, list[str]] = {entry['username']: [] for entry in selected}

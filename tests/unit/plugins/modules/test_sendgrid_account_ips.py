@@ -80,7 +80,7 @@ def test_enough_ips_is_a_no_op_that_reads_only_what_counting_needs(args):
     assert calls(transport) == LIST_IPS + (LIST_SUBUSERS if 'subusers' in args else [])
     assert result['changed'] is False
     assert result['purchase'] is None and result['bought'] == [] and result['remaining'] is None
-    assert result['diff']['before'] == result['diff']['after']
+    assert result.diff['before'] == result.diff['after']
 
 
 def test_counting_rules():
@@ -112,8 +112,8 @@ def test_plain_purchase_is_one_legacy_call_after_the_price_is_read():
     assert result['purchase'] == {'count': 2, 'ip_region': None, 'price_per_ip': 20, 'period': 'month',
                                   'subusers': [], 'is_auto_warmup': False, 'is_parent_assigned': None,
                                   'endpoint': 'POST /v3/ips'}
-    assert result['diff']['before']['count'] == 5
-    assert result['diff']['after']['purchase'] == result['purchase']
+    assert result.diff['before']['count'] == 5
+    assert result.diff['after']['purchase'] == result['purchase']
 
 
 def test_check_mode_shows_the_purchase_and_its_price_and_writes_nothing_without_allow_purchase():
@@ -125,7 +125,7 @@ def test_check_mode_shows_the_purchase_and_its_price_and_writes_nothing_without_
     assert result['bought'] == [] and result['count'] == 7 and len(result['ips']) == 5
     assert result['purchase']['count'] == 2 and result['purchase']['price_per_ip'] == 20
     assert result['remaining'] == 1
-    assert result['diff']['after'] == {'count': 7, 'ips': result['ips'], 'purchase': result['purchase']}
+    assert result.diff['after'] == {'count': 7, 'ips': result['ips'], 'purchase': result['purchase']}
 
 
 def test_without_allow_purchase_the_task_fails_before_any_write_and_says_what_it_would_buy():

@@ -40,7 +40,16 @@ def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False, diff: b
     outcome = run_module(sendgrid_ip.main, args, transport, check_mode=check_mode, diff=diff)
     transport.assert_done()
     assert API_KEY not in json.dumps(outcome.result, default=str)
-    return outcome.result, transport.calls, int(outcome.failed)
+    result = {**outcome.result, 'diff': outcome.diff} if 'diff' in outcome.result else outcome.result
+    return result, transport.calls, int(outcome.failed)
+
+
+IP_FIELDS = ('ip', 'is_auto_warmup', 'is_parent_assigned', 'is_enabled', 'is_leased', 'subusers')
+
+
+def ip_view(result: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The IP's fields of the flat result (the address and its after-state beside it)."""
+    return {field: result[field] for field in IP_FIELDS if field in result}
 
 
 def requests_of(calls) -> list[tuple[str, str]]:
@@ -57,7 +66,7 @@ def test_settings_already_right_is_a_single_get():
     assert result['changed'] is False
     assert requests_of(calls) == [('GET', IP_PATH)]
     assert calls[0].query == {'include_region': 'true'}
-    assert result['ip'] == {'ip': IP, 'is_auto_warmup': True, 'is_parent_assigned': False, 'is_enabled': None,
+    assert ip_view(result) == {'ip': IP, 'is_auto_warmup': True, 'is_parent_assigned': False, 'is_enabled': None,
                             'is_leased': True}
     assert 'diff' not in result
 
@@ -70,9 +79,9 @@ def test_patch_carries_only_the_differing_fields():
     assert result['changed'] is True
     assert requests_of(calls) == [('GET', IP_PATH), ('PATCH', IP_PATH)]
     assert calls[1].json == {'is_parent_assigned': True}
-    assert result['ip']['is_parent_assigned'] is True
-    assert result['ip']['is_auto_warmup'] is True
-    assert 'subusers' not in result['ip']
+    assert result['is_parent_assigned'] is True
+    assert result['is_auto_warmup'] is True
+    assert 'subusers' not in result
 
 
 def test_two_differing_fields_are_one_patch():
@@ -87,7 +96,7 @@ def test_is_enabled_on_a_customer_owned_ip():
     result, calls, _code = run({'ip': IP, 'is_enabled': False}, (200, OWNED_IP), (200, {}))
     assert result['changed'] is True
     assert calls[1].method == 'PATCH' and calls[1].json == {'is_enabled': False}
-    assert result['ip']['is_enabled'] is False
+    assert result['is_enabled'] is False
 
 
 def test_check_mode_predicts_without_writing():
@@ -95,7 +104,7 @@ def test_check_mode_predicts_without_writing():
                                check_mode=True)
     assert result['changed'] is True
     assert requests_of(calls) == [('GET', IP_PATH)]
-    assert result['ip']['is_parent_assigned'] is True
+    assert result['is_parent_assigned'] is True
 
 
 def test_diff_shows_before_and_after():
@@ -103,13 +112,13 @@ def test_diff_shows_before_and_after():
                                 diff=True)
     assert result['diff']['before']['is_auto_warmup'] is True
     assert result['diff']['after']['is_auto_warmup'] is False
-    assert result['diff']['after'] == result['ip']
+    assert result['diff']['after'] == ip_view(result)
 
 
 def test_ip_is_normalized_in_the_path():
     result, calls, _code = run({'ip': ' 192.0.2.10 ', 'is_auto_warmup': True}, (200, LEASED_IP))
     assert calls[0].path == IP_PATH
-    assert result['ip']['ip'] == IP
+    assert result['ip'] == IP
 
 
 # ------------------------------------------------------------------ subusers
@@ -129,7 +138,7 @@ def test_subusers_present_adds_missing_ids():
     assert calls[2].query == {'include_region': 'true', 'limit': '3', 'offset': '3'}
     assert calls[3].query == {'limit': '100'}
     assert calls[4].json == {'subusers': ['1002']}
-    assert result['ip']['subusers'] == ['newsletter', 'shop-eu']
+    assert result['subusers'] == ['newsletter', 'shop-eu']
     assert result['diff']['before']['subusers'] == ['shop-eu']
     assert result['diff']['after']['subusers'] == ['newsletter', 'shop-eu']
 
@@ -139,7 +148,7 @@ def test_subusers_present_already_there_makes_no_write():
         {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '1002'))
     assert result['changed'] is False
     assert [call.method for call in calls] == ['GET'] * 4  # the subusers list is confirmed by one more read
-    assert result['ip']['subusers'] == ['newsletter', 'shop-eu']
+    assert result['subusers'] == ['newsletter', 'shop-eu']
 
 
 def test_subusers_exact_adds_and_removes_with_numeric_ids():
@@ -151,14 +160,14 @@ def test_subusers_exact_adds_and_removes_with_numeric_ids():
     assert calls[4].json == {'subusers': ['1002']}
     # 9999 matches no subuser: it is shown and removed as the raw id.
     assert calls[5].json == {'subusers': ['1001', '9999']}
-    assert result['ip']['subusers'] == ['newsletter']
+    assert result['subusers'] == ['newsletter']
 
 
 def test_unknown_subuser_id_is_shown_raw():
     result, _calls, _code = run(
         {'ip': IP, 'subusers': ['shop-eu']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '9999'))
     assert result['changed'] is False
-    assert result['ip']['subusers'] == ['9999', 'shop-eu']
+    assert result['subusers'] == ['9999', 'shop-eu']
 
 
 def test_subusers_absent_removes_only_the_named():
@@ -167,7 +176,7 @@ def test_subusers_absent_removes_only_the_named():
         (200, LEASED_IP), offset_list(SUBUSERS), id_page('1001', '1002'), (204, None))
     assert requests_of(calls)[4:] == [('POST', SUBUSERS_PATH + ':batchDelete')]
     assert calls[4].json == {'subusers': ['1001']}
-    assert result['ip']['subusers'] == ['newsletter']
+    assert result['subusers'] == ['newsletter']
 
 
 def test_subusers_exact_empty_removes_all():
@@ -175,7 +184,7 @@ def test_subusers_exact_empty_removes_all():
         {'ip': IP, 'subusers': [], 'subusers_state': 'exact'},
         (200, LEASED_IP), offset_list(SUBUSERS), id_page('1002', '1001'), (204, None))
     assert calls[4].json == {'subusers': ['1001', '1002']}
-    assert result['ip']['subusers'] == []
+    assert result['subusers'] == []
 
 
 def test_settings_and_subusers_check_mode():
@@ -184,7 +193,7 @@ def test_settings_and_subusers_check_mode():
         (200, LEASED_IP), offset_list(SUBUSERS), id_page(), check_mode=True, diff=True)
     assert result['changed'] is True
     assert [call.method for call in calls] == ['GET'] * 4  # the subusers list is confirmed by one more read
-    assert result['ip'] == {'ip': IP, 'is_auto_warmup': False, 'is_parent_assigned': False, 'is_enabled': None,
+    assert ip_view(result) == {'ip': IP, 'is_auto_warmup': False, 'is_parent_assigned': False, 'is_enabled': None,
                             'is_leased': True, 'subusers': ['newsletter']}
     assert result['diff']['before']['subusers'] == []
 
@@ -302,7 +311,7 @@ def test_usernames_are_stripped_like_everywhere_else():
     result, calls, _code = run(
         {'ip': IP, 'subusers': [' newsletter ', 'newsletter']}, (200, LEASED_IP), offset_list(SUBUSERS), id_page(),
         (200, {}))
-    assert result['ip']['subusers'] == ['newsletter']
+    assert result['subusers'] == ['newsletter']
     assert calls[-1].json == {'subusers': ['1002']}
 
 
@@ -360,3 +369,12 @@ def test_failed_first_write_claims_nothing_applied():
     assert code == 1
     assert 'Already applied' not in result['msg']
     assert result['method'] == 'PATCH'
+
+
+def test_the_result_is_flat_the_ip_is_the_address():
+    result, _calls, code = run({'ip': IP, 'is_auto_warmup': False, 'subusers': ['newsletter']},
+                               (200, LEASED_IP), offset_list(SUBUSERS), id_page(), check_mode=True)
+    assert code == 0
+    assert result['ip'] == IP
+    assert set(result) == {'changed', *IP_FIELDS, 'added', 'removed'}
+    assert result['added'] == ['newsletter'] and result['removed'] == []

@@ -74,7 +74,7 @@ def test_one_pool_by_name_reads_only_its_ips():
         cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', ['192.0.2.12', '192.0.2.11'])]),
         cursor_page(ip_entries(['192.0.2.12', '192.0.2.11'])),
     )
-    result = run({'name': 'beta'}, transport)
+    result = run({'pool': 'beta'}, transport)
 
     assert get_paths(transport) == [POOLS + '?limit=100', POOLS + '/2/ips?limit=100']
     assert result['pools'] == [{'name': 'beta', 'id': '2', 'ips': ['192.0.2.11', '192.0.2.12'], 'ip_count': 2}]
@@ -83,10 +83,10 @@ def test_one_pool_by_name_reads_only_its_ips():
 def test_unknown_name_is_an_error_naming_the_pools():
     # Names are case-sensitive: an empty list would read as "that pool holds no IP".
     transport = FakeTransport(cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', [])]))
-    result = run({'name': 'Alpha'}, transport)
+    result = run({'pool': 'Alpha'}, transport)
 
     assert result.failed
-    assert result['msg'] == "name: no IP pool named 'Alpha' on this account (its pools: alpha, beta)"
+    assert result['msg'] == "pool: no IP pool named 'Alpha' on this account (its pools: alpha, beta)"
     assert get_paths(transport) == [POOLS + '?limit=100']
 
 
@@ -136,3 +136,21 @@ def test_api_error_fails_with_method_path_and_status():
     assert result.failed
     assert result['status'] == 401 and result['method'] == 'GET' and result['path'] == POOLS
     assert 'authorization required' in result['msg']
+
+
+def test_name_is_a_deprecated_alias_of_pool_and_the_name_is_stripped():
+    transport = FakeTransport(
+        cursor_page([pool('alpha', '1', ['192.0.2.10']), pool('beta', '2', ['192.0.2.12', '192.0.2.11'])]),
+        cursor_page(ip_entries(['192.0.2.12', '192.0.2.11'])),
+    )
+    result = run({'name': ' beta '}, transport)
+
+    assert [entry['name'] for entry in result['pools']] == ['beta']
+    assert result.deprecations == [("Alias 'name' is deprecated. See the module docs for more information", '1.0.0')]
+
+
+def test_an_empty_pool_name_is_an_error_naming_the_option():
+    transport = FakeTransport()
+    result = run({'pool': ' '}, transport)
+    assert result.failed and result['msg'] == 'pool: must not be empty'
+    assert transport.calls == []

@@ -28,7 +28,8 @@ def run(args: dict[str, t.Any], *steps: t.Any, check_mode: bool = False, diff: b
     transport.assert_done()
     assert API_KEY not in json.dumps(outcome.result, default=str)
     requests = [(call.method, call.path) for call in transport.calls]
-    return outcome.result, requests, transport.calls, int(outcome.failed)
+    result = {**outcome.result, 'diff': outcome.diff} if 'diff' in outcome.result else outcome.result
+    return result, requests, transport.calls, int(outcome.failed)
 
 
 def test_start_posts_the_ip_and_returns_the_start_date():

@@ -67,7 +67,7 @@ def test_enough_ips_in_the_region_is_a_no_op():
     assert result['changed'] is False and result['purchase'] is None
     assert result['ips'] == ['192.0.2.40', '192.0.2.41', '203.0.113.10']
     assert result['ips_by_region'] == {'eu': ['203.0.113.10'], 'us': ['192.0.2.40', '192.0.2.41']}
-    assert result['diff']['before'] == result['diff']['after']
+    assert result.diff['before'] == result.diff['after']
 
 
 def test_buying_the_missing_ips_in_calls_of_at_most_ten():
@@ -81,7 +81,7 @@ def test_buying_the_missing_ips_in_calls_of_at_most_ten():
     assert result['purchase'] == {'count': 12, 'ip_region': 'eu', 'price_per_ip': None, 'period': None, 'calls': 2,
                                   'endpoint': 'POST /v3/partners/accounts/{accountID}/ips'}
     assert result['ips_by_region']['eu'] == ['203.0.113.10'] + bought
-    assert result['diff']['after']['purchase'] == result['purchase']
+    assert result.diff['after']['purchase'] == result['purchase']
 
 
 def test_check_mode_shows_the_purchase_without_allow_purchase_and_writes_nothing():

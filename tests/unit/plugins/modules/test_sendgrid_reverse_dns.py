@@ -64,7 +64,7 @@ def test_create_reads_the_records_and_the_ip_then_posts_once_and_returns_the_a_r
     assert result['ip'] == IP and result['record_id'] == 7 and result['rdns'] == 'o7.mail.example.com'
     assert result['a_record'] == {'host': 'o7.mail.example.com', 'type': 'A', 'data': IP, 'valid': False}
     assert result['validation'] is None
-    assert result['diff'] == {
+    assert result.diff == {
         'before': {},
         'after': {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail', 'rdns': 'o7.mail.example.com',
                   'valid': False}}
@@ -91,7 +91,7 @@ def test_create_in_check_mode_reads_only_and_cannot_know_the_host():
     assert result['record_id'] is None and result['rdns'] is None
     assert result['a_record'] == {'host': None, 'type': 'A', 'data': IP, 'valid': False}
     assert result['validation'] is None
-    assert result['diff']['after'] == {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail', 'rdns': None,
+    assert result.diff['after'] == {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail', 'rdns': None,
                                        'valid': False}
 
 
@@ -174,7 +174,7 @@ def test_matching_record_is_a_no_op_with_one_read():
     assert calls(transport) == list_records(1)
     assert result['changed'] is False
     assert result['record_id'] == 7 and result['users'] == ['shop-eu'] and result['valid'] is True
-    assert result['diff']['before'] == result['diff']['after']
+    assert result.diff['before'] == result.diff['after']
 
 
 def test_prefix_matches_of_other_ips_are_ignored():
@@ -215,8 +215,8 @@ def test_force_deletes_the_old_record_then_creates_the_new_one():
 
     assert writes(transport) == [('DELETE', f'{RECORDS}/7', None), ('POST', RECORDS, CREATE_BODY)]
     assert result['changed'] is True and result['record_id'] == 9
-    assert result['diff']['before']['domain'] == 'other.example'
-    assert result['diff']['after']['domain'] == 'example.com'
+    assert result.diff['before']['domain'] == 'other.example'
+    assert result.diff['after']['domain'] == 'example.com'
 
 
 def test_force_keeps_a_matching_record_and_deletes_the_others():
@@ -295,7 +295,7 @@ def test_absent_deletes_the_record_and_returns_its_a_record():
     assert result['changed'] is True
     assert result['record_id'] is None and result['domain'] is None
     assert result['a_record'] == {'host': 'o7.mail.example.com', 'type': 'A', 'data': IP, 'valid': False}
-    assert result['diff'] == {'before': {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail',
+    assert result.diff == {'before': {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail',
                                          'rdns': 'o7.mail.example.com', 'valid': False}, 'after': {}}
 
 

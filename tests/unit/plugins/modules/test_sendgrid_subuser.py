@@ -68,7 +68,7 @@ def test_create_checks_the_ips_then_posts_once():
     assert result['subuser'] == 'acme' and result['subuser_id'] == 1006
     assert result['ips'] == ['192.0.2.31'] and result['added'] == ['192.0.2.31']
     assert result['disabled'] is False and result['subuser_region'] == 'global'
-    assert result['diff'] == {'before': {}, 'after': {
+    assert result.diff == {'before': {}, 'after': {
         'subuser': 'acme', 'email': 'ops@acme.example', 'disabled': False, 'subuser_region': 'global',
         'ips': ['192.0.2.31']}}
 
@@ -88,7 +88,7 @@ def test_create_in_check_mode_reads_only():
 
     assert calls(transport) == [*lookup(0), *LIST_IPS, LIST_SEND_IPS]
     assert result['changed'] is True and result['subuser_id'] is None
-    assert result['diff']['after']['ips'] == ['192.0.2.31']
+    assert result.diff['after']['ips'] == ['192.0.2.31']
 
 
 def test_create_eu_subuser_sends_the_region():
@@ -176,7 +176,7 @@ def test_existing_subuser_is_a_no_op_with_one_read_and_the_password_is_not_sent(
     assert calls(transport) == lookup(2)
     assert result['changed'] is False
     assert result['subuser_id'] == 1006 and result['ips'] is None and result['added'] == []
-    assert result['diff']['before'] == result['diff']['after']
+    assert result.diff['before'] == result.diff['after']
 
 
 def test_disable_an_existing_subuser():
@@ -185,7 +185,7 @@ def test_disable_an_existing_subuser():
 
     assert writes(transport) == [('PATCH', '/v3/subusers/acme', {'disabled': True})]
     assert result['changed'] is True and result['disabled'] is True
-    assert result['diff']['before']['disabled'] is False and result['diff']['after']['disabled'] is True
+    assert result.diff['before']['disabled'] is False and result.diff['after']['disabled'] is True
 
 
 def test_enable_in_check_mode_writes_nothing():
@@ -206,7 +206,7 @@ def test_ips_an_existing_subuser_lacks_are_added_one_batch_per_ip_and_the_others
     ]
     assert result['ips'] == ['192.0.2.31', '192.0.2.32', '192.0.2.33']
     assert result['added'] == ['192.0.2.31', '192.0.2.33']
-    assert result['diff']['before']['ips'] == ['192.0.2.32']
+    assert result.diff['before']['ips'] == ['192.0.2.32']
 
 
 def test_ips_it_already_has_are_a_no_op_without_the_region_read():
@@ -298,7 +298,7 @@ def test_delete_in_check_mode_needs_no_allow_delete():
 
     assert calls(transport) == lookup()
     assert result['changed'] is True
-    assert result['diff'] == {'before': {'subuser': 'acme', 'email': 'ops@acme.example', 'disabled': False,
+    assert result.diff == {'before': {'subuser': 'acme', 'email': 'ops@acme.example', 'disabled': False,
                                          'subuser_region': 'global'}, 'after': {}}
 
 

@@ -67,9 +67,9 @@ def test_every_subuser_with_its_ips_in_two_listings_and_its_reputation_in_one_re
     assert isinstance(result['subusers'][0]['id'], int)
 
 
-def test_username_filter_is_exact():
+def test_subuser_filter_is_exact():
     # Whatever the API's username query matches, only the exact username is returned.
-    result, calls, _code = run({'username': 'shop-eu'},
+    result, calls, _code = run({'subuser': 'shop-eu'},
                                offset_list([SUBUSERS[0], {**SUBUSERS[1], 'username': 'shop-eu-2'}]), offset_list(IPS),
                                REPUTATIONS)
     assert calls[0].query['username'] == 'shop-eu'
@@ -77,21 +77,21 @@ def test_username_filter_is_exact():
     assert result['subusers'] == [SHOP]
 
 
-def test_unknown_username_is_an_error_without_reading_ips_or_reputations():
-    result, calls, code = run({'username': 'nobody'}, (200, []))
+def test_unknown_subuser_is_an_error_without_reading_ips_or_reputations():
+    result, calls, code = run({'subuser': 'nobody'}, (200, []))
     assert code == 1
-    assert result['msg'] == 'username: unknown subuser(s) on this account: nobody'
+    assert result['msg'] == 'subuser: unknown subuser(s) on this account: nobody'
     assert [call.path for call in calls] == ['/v3/subusers']
 
 
-def test_the_username_is_stripped_like_everywhere_else():
-    result, calls, code = run({'username': ' shop-eu ', 'disabled': True}, offset_list([SUBUSERS[0]]))
+def test_the_subuser_is_stripped_like_everywhere_else():
+    result, calls, code = run({'subuser': ' shop-eu ', 'disabled': True}, offset_list([SUBUSERS[0]]))
     assert code == 0 and result['subusers'] == []
     assert calls[0].query['username'] == 'shop-eu'
 
 
 def test_a_username_that_exists_but_does_not_match_the_other_filters_is_an_empty_list():
-    result, _calls, code = run({'username': 'shop-eu', 'disabled': True}, offset_list([SUBUSERS[0]]))
+    result, _calls, code = run({'subuser': 'shop-eu', 'disabled': True}, offset_list([SUBUSERS[0]]))
     assert code == 0
     assert result['subusers'] == []
 
@@ -150,3 +150,17 @@ def test_reputations_server_error_fails_the_task():
                                (500, {'errors': [{'message': 'boom'}]}))
     assert code == 1
     assert result['path'] == '/v3/subusers/reputations'
+
+
+def test_username_is_a_deprecated_alias_of_subuser():
+    outcome, calls = run_outcome({'username': 'shop-eu'}, offset_list([SUBUSERS[0]]), offset_list(IPS), REPUTATIONS)
+    assert not outcome.failed, outcome.result
+    assert calls[0].query['username'] == 'shop-eu'
+    assert [entry['username'] for entry in outcome['subusers']] == ['shop-eu']
+    assert outcome.deprecations == [
+        ("Alias 'username' is deprecated. See the module docs for more information", '1.0.0')]
+
+
+def test_an_empty_subuser_is_an_error_naming_the_option():
+    result, calls, code = run({'subuser': '  '})
+    assert code == 1 and result['msg'] == 'subuser: must not be empty' and calls == []
