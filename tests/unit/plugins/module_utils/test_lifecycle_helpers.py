@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError, SendGridServerError
-from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, clean_names
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_name, clean_names, renamed_from
 from ansible_collections.mailops.sendgrid.plugins.module_utils._purchase import (
     PartialPurchaseError,
     buy_in_steps,
@@ -33,12 +33,20 @@ def test_clean_name_strips_and_refuses_empty():
             clean_name(value, 'subuser')
 
 
-def test_pool_names_are_kept_as_given_but_must_not_be_empty():
-    assert clean_name(' big pool ', 'name', strip=False) == ' big pool '
-    assert clean_names(['b ', 'a'], 'pools', strip=False) == ['a', 'b ']
+def test_pool_names_are_stripped_like_every_name_whatever_strip_says():
+    # strip=False was how callers kept pool names as given before 0.2.0: it is accepted and ignored.
+    assert clean_name(' big pool ', 'pool') == 'big pool'
+    assert clean_name(' big pool ', 'pool', strip=False) == 'big pool'
+    assert clean_names(['b ', 'a', ' b'], 'pools', strip=False) == ['a', 'b']
     for value in ('', '   ', None):
-        with pytest.raises(SendGridInputError, match='^name: must not be empty$'):
-            clean_name(value, 'name', strip=False)
+        with pytest.raises(SendGridInputError, match='^pool: must not be empty$'):
+            clean_name(value, 'pool', strip=False)
+
+
+def test_renamed_from_gives_a_deprecated_alias_removed_in_1_0_0():
+    assert renamed_from('name') == {
+        'aliases': ['name'],
+        'deprecated_aliases': [{'name': 'name', 'version': '1.0.0', 'collection_name': 'mailops.sendgrid'}]}
 
 
 def test_clean_names_sorts_and_deduplicates():
