@@ -95,6 +95,7 @@ def test_default_fields_add_the_ip_management_listing_and_merge_it():
     ({'ip': '192.0.2.16/28'}, ['192.0.2.20', '192.0.2.30', '192.0.2.31']),
     ({'ip': '192.0.2.30'}, ['192.0.2.30']),
     ({'pool': 'transactional'}, ['192.0.2.10', '192.0.2.11']),
+    ({'pool': ' transactional\t'}, ['192.0.2.10', '192.0.2.11']),  # stripped, as every name is
 ])
 def test_classifications_and_filters_from_one_listing(args, expected):
     transport = FakeTransport(offset_list(ACCOUNT))
