@@ -80,7 +80,7 @@ def test_put_dropped_after_apply_is_retried_and_succeeds(sg: Harness) -> None:
 
 def test_pool_create_dropped_after_apply_is_retried_and_confirmed(sg: Harness) -> None:
     path = "/v3/send_ips/pools"
-    tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_pool", {"name": "fresh-pool", "ips": ["192.0.2.31"]})
+    tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_pool", {"pool": "fresh-pool", "ips": ["192.0.2.31"]})
     applied = run.ok("apply")
     assert applied["changed"] is True
     assert run.ok("apply again")["changed"] is False
@@ -94,13 +94,13 @@ def test_pool_create_dropped_after_apply_is_retried_and_confirmed(sg: Harness) -
     assert pools_by_name(state) == {**DEMO_POOLS, "fresh-pool": ["192.0.2.31"]}
 
     rerun = rerun_changes_nothing(sg, tasks)
-    assert rerun.ok("apply")["pool"]["ips"] == ["192.0.2.31"]
+    assert rerun.ok("apply")["ips"] == ["192.0.2.31"]
 
 
 def test_pool_create_with_a_server_error_after_apply_is_retried_and_confirmed(sg: Harness) -> None:
     path = "/v3/send_ips/pools"
     sg.add_fault(method="POST", path=path, count=1, action="status", status=500, when="after")
-    run = sg.run("pool-create-500-after", [task("apply", "sendgrid_ip_pool", {"name": "fresh-pool"})])
+    run = sg.run("pool-create-500-after", [task("apply", "sendgrid_ip_pool", {"pool": "fresh-pool"})])
     assert run.ok("apply")["changed"] is True
     assert [call["status"] for call in to_path(sg.log(), "POST", path)] == [500, 400]
     assert [pool["name"] for pool in sg.state()["pools"]].count("fresh-pool") == 1
@@ -109,7 +109,7 @@ def test_pool_create_with_a_server_error_after_apply_is_retried_and_confirmed(sg
 def test_pool_ip_removal_dropped_after_apply_is_done(sg: Harness) -> None:
     path = "/v3/send_ips/pools/1/ips:batchDelete"
     tasks, run = run_with_drop_after(sg, "POST", path, "sendgrid_ip_pool",
-                                     {"name": "transactional", "ips": ["192.0.2.11"], "ips_state": "absent"})
+                                     {"pool": "transactional", "ips": ["192.0.2.11"], "ips_state": "absent"})
     applied = run.ok("apply")
     assert applied["changed"] is True and applied["removed"] == ["192.0.2.11"]
     assert run.ok("apply again")["changed"] is False
@@ -122,7 +122,7 @@ def test_pool_ip_removal_dropped_after_apply_is_done(sg: Harness) -> None:
 def test_pool_ip_addition_with_a_server_error_after_apply_is_done(sg: Harness) -> None:
     path = "/v3/send_ips/pools/2/ips:batchAdd"
     sg.add_fault(method="POST", path=path, count=1, action="status", status=503, when="after")
-    tasks = twice(task("apply", "sendgrid_ip_pool", {"name": "marketing", "ips": ["192.0.2.31"]}))
+    tasks = twice(task("apply", "sendgrid_ip_pool", {"pool": "marketing", "ips": ["192.0.2.31"]}))
     run = sg.run("pool-add-503-after", tasks)
     assert run.ok("apply")["changed"] is True
     assert run.ok("apply again")["changed"] is False

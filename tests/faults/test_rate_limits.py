@@ -63,7 +63,7 @@ def test_429_storm_with_epoch_reset_waits_until_the_announced_time(sg: Harness) 
 def test_429_storm_with_delta_reset_waits_between_every_attempt(sg: Harness) -> None:
     sg.add_fault(method="GET", path=SUBUSERS, count=3, action="status", status=429,
                  headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"})
-    run = sg.run("429-delta", [task("subuser info", "sendgrid_subuser_info", {"username": "newsletter"})])
+    run = sg.run("429-delta", [task("subuser info", "sendgrid_subuser_info", {"subuser": "newsletter"})])
 
     result = run.ok("subuser info")
     assert [(entry["username"], entry["ips"]) for entry in result["subusers"]] == [
@@ -149,7 +149,7 @@ def test_429_on_pool_creation_is_retried_and_creates_one_pool(sg: Harness) -> No
     # A 429 means SendGrid did not process the request, so even a POST is repeated (after the wait).
     sg.add_fault(method="POST", path=POOLS, count=2, action="status", status=429,
                  headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"})
-    create = task("create", "sendgrid_ip_pool", {"name": "burst", "ips": ["192.0.2.31"]})
+    create = task("create", "sendgrid_ip_pool", {"pool": "burst", "ips": ["192.0.2.31"]})
     run = sg.run("429-create", [create, {**create, "name": "create again"}])
 
     assert run.ok("create")["changed"] is True

@@ -54,7 +54,7 @@ def check_lookup(result: dict[str, Any]) -> None:
 
 
 def check_ip(result: dict[str, Any]) -> None:
-    assert result["changed"] is True and result["ip"]["is_auto_warmup"] is True
+    assert result["changed"] is True and result["ip"] == "192.0.2.31" and result["is_auto_warmup"] is True
 
 
 READ_FAULTS = [
@@ -90,7 +90,7 @@ def test_failed_reads_are_retried_with_backoff(sg: Harness, read_task: dict[str,
     assert describe(writes(log)) == expected_writes
 
 
-POOL_CREATE = task("apply", "sendgrid_ip_pool", {"name": "fresh-pool", "ips": ["192.0.2.31"]})
+POOL_CREATE = task("apply", "sendgrid_ip_pool", {"pool": "fresh-pool", "ips": ["192.0.2.31"]})
 WARMUP_START = task("apply", "sendgrid_ip_warmup", {"ip": "192.0.2.31", "state": "started"})
 
 
