@@ -69,7 +69,7 @@ MAX_RATE_LIMIT_WAIT = 60.0
 MIN_RATE_LIMIT_WAIT = 0.1
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-USER_AGENT = 'mailops.sendgrid/0.1.0'
+USER_AGENT = 'mailops.sendgrid/0.2.0'
 
 
 # ---------------------------------------------------------------------------------------- paths and queries

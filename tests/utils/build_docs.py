@@ -44,6 +44,7 @@ NO_NETWORK_PROXY = 'http://127.0.0.1:9'
 
 # Labels of Ansible's docsite that antsibull-docs' templates link to, with their page on that site.
 DOCSITE_LABELS = {
+    'action_plugins': 'plugins/action.html#action-plugins',
     'ansible_configuration_settings': 'reference_appendices/config.html#ansible-configuration-settings',
     'common_return_values': 'reference_appendices/common_return_values.html#common-return-values',
 }

@@ -282,3 +282,14 @@ def test_encode_query():
     assert encode_query({}) == ''
     assert encode_query({'only': None}) == ''
     assert encode_query({'u': 'caf\u00e9'}) == 'u=caf%C3%A9'
+
+
+def test_user_agent_names_the_version_of_galaxy_yml():
+    """The User-Agent says which release sends the request: the version galaxy.yml builds."""
+    import os
+    import re
+
+    galaxy = os.path.join(os.path.dirname(_client.__file__), '..', '..', 'galaxy.yml')
+    with open(galaxy, encoding='utf-8') as handle:
+        version = re.search(r'^version:\s*(\S+)\s*$', handle.read(), re.MULTILINE).group(1)
+    assert _client.USER_AGENT == f'mailops.sendgrid/{version}'
