@@ -67,7 +67,7 @@ def test_settings_already_right_is_a_single_get():
     assert requests_of(calls) == [('GET', IP_PATH)]
     assert calls[0].query == {'include_region': 'true'}
     assert ip_view(result) == {'ip': IP, 'is_auto_warmup': True, 'is_parent_assigned': False, 'is_enabled': None,
-                            'is_leased': True}
+                               'is_leased': True}
     assert 'diff' not in result
 
 
@@ -194,7 +194,7 @@ def test_settings_and_subusers_check_mode():
     assert result['changed'] is True
     assert [call.method for call in calls] == ['GET'] * 4  # the subusers list is confirmed by one more read
     assert ip_view(result) == {'ip': IP, 'is_auto_warmup': False, 'is_parent_assigned': False, 'is_enabled': None,
-                            'is_leased': True, 'subusers': ['newsletter']}
+                               'is_leased': True, 'subusers': ['newsletter']}
     assert result['diff']['before']['subusers'] == []
 
 

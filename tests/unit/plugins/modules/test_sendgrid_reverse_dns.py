@@ -92,7 +92,7 @@ def test_create_in_check_mode_reads_only_and_cannot_know_the_host():
     assert result['a_record'] == {'host': None, 'type': 'A', 'data': IP, 'valid': False}
     assert result['validation'] is None
     assert result.diff['after'] == {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail', 'rdns': None,
-                                       'valid': False}
+                                    'valid': False}
 
 
 def test_create_without_subdomain_leaves_it_to_sendgrid():
@@ -296,7 +296,7 @@ def test_absent_deletes_the_record_and_returns_its_a_record():
     assert result['record_id'] is None and result['domain'] is None
     assert result['a_record'] == {'host': 'o7.mail.example.com', 'type': 'A', 'data': IP, 'valid': False}
     assert result.diff == {'before': {'ip': IP, 'domain': 'example.com', 'subdomain': 'mail',
-                                         'rdns': 'o7.mail.example.com', 'valid': False}, 'after': {}}
+                                      'rdns': 'o7.mail.example.com', 'valid': False}, 'after': {}}
 
 
 def test_absent_without_a_record_is_a_no_op():

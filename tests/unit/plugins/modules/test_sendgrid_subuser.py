@@ -299,7 +299,7 @@ def test_delete_in_check_mode_needs_no_allow_delete():
     assert calls(transport) == lookup()
     assert result['changed'] is True
     assert result.diff == {'before': {'subuser': 'acme', 'email': 'ops@acme.example', 'disabled': False,
-                                         'subuser_region': 'global'}, 'after': {}}
+                                      'subuser_region': 'global'}, 'after': {}}
 
 
 def test_delete():

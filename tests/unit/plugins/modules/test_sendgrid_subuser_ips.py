@@ -77,7 +77,7 @@ def test_present_adds_with_one_batch_add_per_ip_and_never_a_put():
     assert calls(transport) == READS + [READ_SEND_IPS, ('POST', '/v3/send_ips/ips/192.0.2.11/subusers:batchAdd', {})]
     assert transport.calls[-1].json == {'subusers': ['1001']}
     assert result.diff == {'before': {'subuser': 'shop-eu', 'ips': ['192.0.2.10']},
-                              'after': {'subuser': 'shop-eu', 'ips': ['192.0.2.10', '192.0.2.11']}}
+                           'after': {'subuser': 'shop-eu', 'ips': ['192.0.2.10', '192.0.2.11']}}
 
 
 def test_check_mode_reports_the_change_without_writing():
