@@ -78,6 +78,13 @@ def a_record_view(a_record: t.Mapping[str, t.Any], ip: t.Any, host: t.Any = None
     }
 
 
+def describe_record(record: t.Mapping[str, t.Any]) -> str:
+    """One record in a message: its host, id, domain and subdomain (and whether it is legacy)."""
+    subdomain = record.get('subdomain') or '(none)'
+    return (f'{record.get("rdns") or "?"} (id {record.get("id")}, domain {record.get("domain")},'
+            f' subdomain {subdomain}{", legacy" if record.get("legacy") else ""})')
+
+
 def records_of_ip(records: t.Iterable[t.Mapping[str, t.Any]], ip: str) -> list[dict[str, t.Any]]:
     """The records whose IP is exactly ``ip`` (the API's ``ip`` filter is a prefix search), oldest id first."""
     return sorted((dict(record) for record in records if record.get('ip') == ip),

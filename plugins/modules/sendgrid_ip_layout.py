@@ -254,8 +254,25 @@ writes_not_attempted:
   sample: []
 """
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
 from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import DEFAULT_CONCURRENCY, converge_layout
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
+
+IPS_STATES = ('present', 'exact')
+
+
+def ips_state_of(sg: SendGridModule) -> str:
+    """``ips_state``, or the deprecated ``exclusive`` mapped to it (``true``: ``exact``, ``false``: ``present``)."""
+    ips_state, exclusive = sg.params['ips_state'], sg.params['exclusive']
+    if exclusive is None:
+        return ips_state or 'present'
+    mapped = 'exact' if exclusive else 'present'
+    if ips_state is not None and ips_state != mapped:
+        raise SendGridInputError(f'exclusive: {str(exclusive).lower()} contradicts ips_state: {ips_state}; give only'
+                                 ' ips_state (exclusive is deprecated)')
+    sg.module.deprecate('exclusive is deprecated: use ips_state: exact instead of exclusive: true, and ips_state:'
+                        ' present instead of exclusive: false', version='1.0.0', collection_name='mailops.sendgrid')
+    return mapped
 
 
 def main() -> None:
@@ -264,7 +281,9 @@ def main() -> None:
             'pools': {'type': 'dict'},
             'subusers': {'type': 'dict'},
             'warmup': {'type': 'list', 'elements': 'str'},
-            'exclusive': {'type': 'bool', 'default': False},
+            'ips': {'type': 'dict'},
+            'ips_state': {'type': 'str', 'choices': list(IPS_STATES)},
+            'exclusive': {'type': 'bool'},
             'concurrency': {'type': 'int', 'default': DEFAULT_CONCURRENCY},
         },
         supports_check_mode=True,
@@ -275,7 +294,8 @@ def main() -> None:
             pools=params['pools'],
             subusers=params['subusers'],
             warmup=params['warmup'],
-            exclusive=params['exclusive'],
+            ips=params['ips'],
+            exclusive=ips_state_of(sg) == 'exact',
             concurrency=params['concurrency'],
             check_mode=sg.check_mode,
         )
@@ -287,6 +307,7 @@ def main() -> None:
             'summary': plan.summary(),
             'changes': plan.changes(),
             'layout': plan.state('after'),
+            'a_records': plan.a_records(),
         }
         if sg.diff_mode:
             result['diff'] = {'before': plan.state('before'), 'after': plan.state('after')}

@@ -235,6 +235,7 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import norma
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._reverse_dns import (
     a_record_view,
+    describe_record as describe,
     matches,
     normalize_dns_name,
     record_view,
@@ -244,12 +245,6 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import on_
 
 EMPTY_RECORD = {'record_id': None, 'rdns': None, 'domain': None, 'subdomain': None, 'valid': False,
                 'legacy': False, 'users': []}
-
-
-def describe(record: t.Mapping[str, t.Any]) -> str:
-    subdomain = record.get('subdomain') or '(none)'
-    return (f'{record.get("rdns") or "?"} (id {record.get("id")}, domain {record.get("domain")},'
-            f' subdomain {subdomain}{", legacy" if record.get("legacy") else ""})')
 
 
 def diff_state(view: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
