@@ -501,7 +501,7 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         emptied = sorted(name for name, ips in layout.subusers.items() if not ips and account.members_of_subuser(name))
         if emptied:
             problems.append(
-                f'subusers: {format_items(emptied)}: an empty list with exclusive=true would take every IP away, which'
+                f'subusers: {format_items(emptied)}: an empty list with ips_state: exact would take every IP away, which'
                 ' SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least'
                 ' one IP or leave it out of the layout')
     if layout.pools and account.pool_ids is not None:

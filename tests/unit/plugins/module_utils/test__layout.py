@@ -367,7 +367,7 @@ def test_exclusive_empty_subuser_list_is_refused_up_front_but_fine_otherwise():
         converge_layout(api_for(fake), exclusive=True, subusers={'shop-eu': [], 'newsletter': ['192.0.2.20']},
                         warmup=['192.0.2.22'])
     assert excinfo.value.problems == [
-        'subusers: shop-eu: an empty list with exclusive=true would take every IP away, which SendGrid does not'
+        'subusers: shop-eu: an empty list with ips_state: exact would take every IP away, which SendGrid does not'
         ' support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least one IP or leave it out'
         ' of the layout']
     assert fake.writes == []
