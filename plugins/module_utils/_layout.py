@@ -369,6 +369,8 @@ class LayoutPlan:
         self.batch_subuser_calls = batch_subuser_calls
         self.warnings = list(warnings)
         self.ips = ips if ips is not None else {}  # the declared IPs on the account (``_layout_ips``)
+        for change in self.ips.values():
+            change.warnings = self.warnings  # what a write's answer reveals is warned about after the apply
         self.pools: dict[str, Change] = {}
         self.subusers: dict[str, Change] = {}
         self.warmup: Change | None = None

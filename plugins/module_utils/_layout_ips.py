@@ -28,7 +28,14 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ._errors import SendGridInputError, format_items
 from ._ips import normalize_ip, sort_ips
-from ._reverse_dns import a_record_view, describe_record, matches, normalize_dns_name, records_of_ip
+from ._reverse_dns import (
+    a_record_view,
+    describe_record,
+    foreign_answer_warning,
+    matches,
+    normalize_dns_name,
+    records_of_ip,
+)
 from ._rules import Findings, IPFacts
 from ._writes import Job, create_reverse_dns_write, delete_reverse_dns_write, ip_settings_write
 
@@ -168,6 +175,7 @@ class IPChange:
         self.keep: dict[str, t.Any] | None = None
         self.others: list[dict[str, t.Any]] = []
         self.created: dict[str, t.Any] | None = None  # the record SendGrid answered the creation with
+        self.warnings: list[str] = []  # the plan's warnings (shared), for what the writes' answers reveal
         wanted = declaration.reverse_dns
         if wanted is not None:
             self.keep = next((record for record in records if matches(record, wanted['domain'], wanted['subdomain'])),
@@ -198,6 +206,9 @@ class IPChange:
 
     def _keep_created(self, record: dict[str, t.Any]) -> None:
         self.created = dict(record)
+        warning = foreign_answer_warning(self.ip, record)
+        if warning:
+            self.warnings.append(warning)
 
     def change(self) -> dict[str, t.Any]:
         reverse_dns = None
