@@ -100,9 +100,9 @@ options:
       - C(is_auto_warmup) (bool) and C(is_parent_assigned) (bool) are the IP's settings, as
         M(mailops.sendgrid.sendgrid_ip) sets them, compared with C(GET /v3/send_ips/ips). An IP in a pool after the
         layout (in a named pool as declared, or in a pool the layout does not name) must stay parent-assigned.
-      - C(reverse_dns) is the IP's reverse DNS record, as M(mailops.sendgrid.sendgrid_reverse_dns) names it:
+      - C(reverse_dns) is the IP's reverse DNS record, as M(mailops.sendgrid.sendgrid_reverse_dns) names it, with
         C(domain) (required), C(subdomain) (when not set, SendGrid chooses one for a new record, and a record of
-        C(domain) is accepted whatever its subdomain) and C(force) (bool, default V(false)): replace a record of
+        C(domain) is accepted whatever its subdomain) and C(force) (bool, default V(false)) to replace a record of
         another domain or subdomain, deleting it first, so the IP has no reverse DNS in between. Without C(force)
         such a record fails the task before any write. RV(a_records) lists the A records to create at the DNS host.
     type: dict
