@@ -334,3 +334,30 @@ def test_contradicting_exclusive_and_ips_state_fail_before_any_request(exclusive
     assert result['msg'] == (f'exclusive: {str(exclusive).lower()} contradicts ips_state: {ips_state}; give only'
                              ' ips_state (exclusive is deprecated)')
     assert transport.calls == []
+
+
+# ------------------------------------------------------------------------------------ writes that fail or surprise
+
+
+def test_a_failed_parent_assignment_leaves_the_pool_join_that_needs_it_not_attempted():
+    transport = FakeTransport(offset_list(ACCOUNT_IPS), (200, POOLS), cursor(SEND_IPS),
+                              (400, {'errors': [{'field': 'ip', 'message': 'ip unverified ownership'}]}))
+    result = run({'pools': {'transactional': ['192.0.2.12']},
+                  'ips': {'192.0.2.12': {'is_parent_assigned': True}}}, transport)
+    assert result.failed
+    assert writes(transport) == [('PATCH', '/v3/send_ips/ips/192.0.2.12', {'is_parent_assigned': True})]
+    assert result['writes_applied'] == []
+    assert result['writes_failed'][0].startswith('set is_parent_assigned=true on 192.0.2.12: ')
+    assert result['writes_not_attempted'] == ['add 192.0.2.12 to pool transactional']
+    transport.assert_done()
+
+
+def test_a_creation_answered_with_another_ips_record_is_named_in_a_warning():
+    transport = FakeTransport(offset_list(ACCOUNT_IPS), offset_list(RECORDS), (201, record(1, '192.0.2.10')))
+    result = run({'ips': {'192.0.2.13': {'reverse_dns': {'domain': 'example.com', 'subdomain': 'mail'}}}}, transport)
+    assert not result.failed, result.result
+    assert result.warnings == ['POST /v3/whitelabel/ips for 192.0.2.13 answered a record of the IP 192.0.2.10 (id 1);'
+                               ' check it with sendgrid_reverse_dns_info']
+    # the result shows the record as SendGrid describes it
+    assert result['a_records'] == [{'ip': '192.0.2.13', 'host': 'o1.mail.example.com', 'type': 'A',
+                                    'data': '192.0.2.10', 'valid': False}]
