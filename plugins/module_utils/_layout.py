@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Converge a whole account to a declared IP layout: pools, subusers' IPs and warmup.
+"""Converge a whole account to a declared IP layout: pools, subusers' IPs, warmup, and per IP its settings and
+reverse DNS (the ``ips`` part, planned by ``_layout_ips``).
 
 This is a private module_utils file: its API may change at any time.
 
@@ -26,8 +27,9 @@ The work is split in four steps, each usable on its own:
     runs the writes with a bounded thread pool sharing one client (``_writes``).
 
 Subusers and pools the layout does not name are never read one by one nor written, even
-with ``exclusive``; an omitted part (``pools``, ``subusers`` or ``warmup`` is ``None``) is
-never touched.
+with ``exclusive`` (the module's ``ips_state: exact``); an omitted part (``pools``, ``subusers``, ``warmup`` or
+``ips`` is ``None``) is never touched. ``ips`` adds at most two list reads (``GET /v3/send_ips/ips``, shared with
+the rules, and ``GET /v3/whitelabel/ips``), each only when its part is declared.
 
 With ``exclusive=false``, IPs are added to subusers with ``subusers:batchAdd``, one call per IP for all the
 subusers that gain it, so that concurrent runs never undo each other's additions. With ``exclusive=true``
