@@ -357,7 +357,11 @@ writes_failed:
   elements: str
   sample: ['start warmup of 192.0.2.21: SendGrid server error: POST /v3/ips/warmup returned HTTP 500: ...']
 writes_not_attempted:
-  description: Writes not attempted because an earlier write of the same pool failed.
+  description:
+    - Writes not attempted because an earlier write they depend on failed, such as a pool's removals before its
+      additions.
+    - Writes that must follow others (an IP joins a pool after the C(PATCH) that makes it parent-assigned, and loses
+      that after it left its pools) are not attempted when any write before them failed.
   returned: failure, when some writes failed
   type: list
   elements: str
