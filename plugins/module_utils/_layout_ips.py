@@ -240,7 +240,7 @@ class IPChange:
         if self.declaration.reverse_dns is None:
             return None
         record = t.cast(dict, self._record_after())
-        return {'ip': self.ip, **a_record_view(record.get('a_record') or {}, self.ip)}
+        return {'ip': self.ip, **a_record_view(record.get('a_record') or {}, self.ip, record.get('rdns'))}
 
 
 def plan_ips(
