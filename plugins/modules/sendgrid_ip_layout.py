@@ -11,8 +11,8 @@ short_description: Converge a SendGrid account to a declared layout of IP pools,
 version_added: 0.1.0
 description:
   - Takes the whole layout (O(pools), O(subusers), O(warmup), and per IP its settings and reverse DNS in O(ips)) and
-    converges the account to it in one task, whatever its size. Use it (or the C(mailops.sendgrid.ip_layout) role) rather than one task per subuser or pool, which
-    costs Ansible's per-task overhead hundreds of times.
+    converges the account to it in one task, whatever its size. Use it (or the C(mailops.sendgrid.ip_layout) role)
+    rather than one task per subuser or pool, which costs Ansible's per-task overhead hundreds of times.
   - Reads the account with a fixed number of list reads, whatever the layout's size, all pages of each, and never
     one read per IP, pool or subuser. It reads only what the comparison and the checks need. C(GET /v3/ips) is always
     read. C(GET /v3/subusers) is read when a named subuser gains an IP or holds none, and C(GET /v3/send_ips/pools)
