@@ -200,7 +200,8 @@ class IPChange:
             wanted = t.cast(dict, self.declaration.reverse_dns)
             writes = [delete_reverse_dns_write(self.ip, record.get('id'), record.get('rdns')) for record in self.others]
             if self.creates_record:
-                writes.append(create_reverse_dns_write(self.ip, wanted['domain'], wanted['subdomain'], self._keep_created))
+                writes.append(create_reverse_dns_write(self.ip, wanted['domain'], wanted['subdomain'],
+                                                       self._keep_created))
             jobs.append(Job(writes))
         return jobs
 

@@ -26,8 +26,9 @@ description:
     cannot join a pool (C(is_parent_assigned) false, unless O(ips) sets it), invalid pool names, pools over 100 IPs,
     more than 100 pools, O(ips) with C(is_parent_assigned=false) for an IP that is in a pool after the layout, settings
     for an IP C(GET /v3/send_ips/ips) does not list, and reverse DNS records of another domain or subdomain (without
-    C(force)) are all named in one error (the first 20 spelled out), and nothing is written. A rule the reads cannot check (an
-    IP C(GET /v3/send_ips/ips) does not list, or that listing refused) is named in a warning and left to SendGrid.
+    C(force)) are all named in one error (the first 20 spelled out), and nothing is written. A rule the reads cannot
+    check (an IP C(GET /v3/send_ips/ips) does not list, or that listing refused) is named in a warning and left to
+    SendGrid; not so the settings of O(ips), which are compared only with that listing.
   - Then makes the fewest writes. With O(ips_state=present), one C(POST /v3/send_ips/ips/{ip}/subusers:batchAdd) per
     IP, for every named subuser that gains it; an addition never undoes what another run adds at the same moment.
     With O(ips_state=exact), one C(PUT /v3/subusers/{name}/ips) per subuser whose IPs differ. For each pool,
