@@ -506,8 +506,8 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         if emptied:
             problems.append(
                 f'subusers: {format_items(emptied)}: an empty list with ips_state: exact would take every IP away,'
-                ' which SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least'
-                ' one IP or leave it out of the layout')
+                ' which SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at'
+                ' least one IP or leave it out of the layout')
     if layout.pools and account.pool_ids is not None:
         findings.check_pool_count(len(account.pool_ids), sorted(set(layout.pools) - set(account.pool_ids)))
         if not layout.exclusive:
