@@ -361,3 +361,24 @@ def test_a_creation_answered_with_another_ips_record_is_named_in_a_warning():
     # the result shows the record as SendGrid describes it
     assert result['a_records'] == [{'ip': '192.0.2.13', 'host': 'o1.mail.example.com', 'type': 'A',
                                     'data': '192.0.2.10', 'valid': False}]
+
+
+def test_the_plan_puts_each_parent_assignment_in_the_phase_its_pool_move_needs():
+    # Run concurrently, only the phases keep the order: a PATCH to true before the pool join, to false after the
+    # removal, and every other write in between.
+    from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import converge_layout
+    from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import make_api
+
+    account = [ip('192.0.2.10', pools=['transactional']), ip('192.0.2.12'), ip('192.0.2.13')]
+    api = make_api(offset_list(account), (200, POOLS), cursor(SEND_IPS))
+    plan, report = converge_layout(api, pools={'transactional': ['192.0.2.12']}, exclusive=True, check_mode=True,
+                                   ips={'192.0.2.10': {'is_parent_assigned': False},
+                                        '192.0.2.12': {'is_parent_assigned': True},
+                                        '192.0.2.13': {'is_auto_warmup': True}})
+    assert report is None
+    assert [(job.phase, [write.description for write in job.writes]) for job in plan.jobs()] == [
+        (0, ['remove 192.0.2.10 from pool transactional', 'add 192.0.2.12 to pool transactional']),
+        (1, ['set is_parent_assigned=false on 192.0.2.10']),
+        (-1, ['set is_parent_assigned=true on 192.0.2.12']),
+        (0, ['set is_auto_warmup=true on 192.0.2.13']),
+    ]
