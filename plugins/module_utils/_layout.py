@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Converge a whole account to a declared IP layout: pools, subusers' IPs and warmup.
+"""Converge a whole account to a declared IP layout: pools, subusers' IPs, warmup, and per IP its settings and
+reverse DNS (the ``ips`` part, planned by ``_layout_ips``).
 
 This is a private module_utils file: its API may change at any time.
 
@@ -26,8 +27,9 @@ The work is split in four steps, each usable on its own:
     runs the writes with a bounded thread pool sharing one client (``_writes``).
 
 Subusers and pools the layout does not name are never read one by one nor written, even
-with ``exclusive``; an omitted part (``pools``, ``subusers`` or ``warmup`` is ``None``) is
-never touched.
+with ``exclusive`` (the module's ``ips_state: exact``); an omitted part (``pools``, ``subusers``, ``warmup`` or
+``ips`` is ``None``) is never touched. ``ips`` adds at most two list reads (``GET /v3/send_ips/ips``, shared with
+the rules, and ``GET /v3/whitelabel/ips``), each only when its part is declared.
 
 With ``exclusive=false``, IPs are added to subusers with ``subusers:batchAdd``, one call per IP for all the
 subusers that gain it, so that concurrent runs never undo each other's additions. With ``exclusive=true``
@@ -44,6 +46,16 @@ import typing as t
 from ._api import SendGridAPI
 from ._errors import SendGridInputError, format_items
 from ._ips import MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
+from ._layout_ips import (
+    IPChange,
+    IPDeclaration,
+    PoolMoves,
+    declares_reverse_dns,
+    declares_settings,
+    parent_assigned_after,
+    parse_ips,
+    plan_ips,
+)
 from ._names import clean_names
 from ._rules import Findings, IPFacts, SendGridProblemsError
 from ._writes import (
@@ -90,12 +102,14 @@ class Layout:
         warmup: list[str] | None,
         exclusive: bool,
         problems: list[str],
+        ips: dict[str, IPDeclaration] | None = None,
     ) -> None:
         self.pools = pools
         self.subusers = subusers
         self.warmup = warmup
-        self.exclusive = exclusive
+        self.exclusive = exclusive  # ips_state: exact
         self.problems = problems
+        self.ips = ips
 
     def ip_lists(self) -> t.Iterator[tuple[str, list[str]]]:
         """Every declared list of IPs with where it is (``pools.NAME``, ``subusers.NAME``, ``warmup``)."""
@@ -104,10 +118,12 @@ class Layout:
                 yield f'{part}.{name}', ips
         if self.warmup is not None:
             yield 'warmup', self.warmup
+        if self.ips is not None:
+            yield 'ips', sort_ips(self.ips)
 
     @property
     def empty(self) -> bool:
-        return self.pools is None and self.subusers is None and self.warmup is None
+        return self.pools is None and self.subusers is None and self.warmup is None and self.ips is None
 
 
 def parse_layout(
@@ -115,8 +131,11 @@ def parse_layout(
     subusers: t.Mapping[t.Any, t.Any] | None = None,
     warmup: t.Sequence[t.Any] | None = None,
     exclusive: bool = False,
+    ips: t.Mapping[t.Any, t.Any] | None = None,
 ) -> Layout:
-    """Normalize a declared layout; problems are collected in ``Layout.problems``, never raised."""
+    """Normalize a declared layout; problems are collected in ``Layout.problems``, never raised.
+
+    ``exclusive`` is ``ips_state: exact``; ``ips`` the per-IP part (``_layout_ips``)."""
     findings = Findings()  # the rules of _rules that the declaration alone reveals
     problems = findings.problems
     parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, False, pool_name_problems,
@@ -124,14 +143,15 @@ def parse_layout(
     if parsed_pools is not None:
         if len(parsed_pools) > MAX_POOLS:
             problems.append(f'pools: {len(parsed_pools)} pools declared; an account can have at most {MAX_POOLS}')
-        for name, ips in parsed_pools.items():
-            findings.check_pool_size(len(ips), f'pools.{name}')
+        for name, members in parsed_pools.items():
+            findings.check_pool_size(len(members), f'pools.{name}')
     parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True, True,
                                      lambda _name: [], problems)
     parsed_warmup = None
     if warmup is not None:
         parsed_warmup = _parse_ip_list('warmup', warmup, ipv4_only=False, problems=problems)
-    return Layout(parsed_pools, parsed_subusers, parsed_warmup, bool(exclusive), problems)
+    parsed_ips = parse_ips(ips, problems)
+    return Layout(parsed_pools, parsed_subusers, parsed_warmup, bool(exclusive), problems, parsed_ips)
 
 
 def mistyped_keys(part: str, value: t.Any) -> list[str]:
@@ -230,6 +250,7 @@ class AccountSnapshot:
         self.pool_ids: dict[str, str] | None = (
             {entry['name']: str(entry['id']) for entry in pools} if pools is not None else None)
         self.facts = facts
+        self.records: list[dict[str, t.Any]] | None = None  # GET /v3/whitelabel/ips, when reverse DNS is declared
         self._subuser_ips: dict[str, set[str]] = {}
         self._pool_ips: dict[str, set[str]] = {}
         for ip, record in self.ips.items():
@@ -249,6 +270,8 @@ class AccountSnapshot:
             snapshot.pool_ids = {entry['name']: str(entry['id']) for entry in api.list_pools()}
         if snapshot.needs_facts(layout):
             snapshot.facts = IPFacts.read(api)
+        if declares_reverse_dns(layout.ips):
+            snapshot.records = api.list_reverse_dns()
         return snapshot
 
     # ---------------------------------------------------------------- what the plan needs besides GET /v3/ips
@@ -278,8 +301,8 @@ class AccountSnapshot:
         return False
 
     def needs_facts(self, layout: Layout) -> bool:
-        """Regions and ``is_parent_assigned`` for the IPs that join a subuser or a pool."""
-        return bool(self.subuser_gains(layout) or self.pool_gains(layout))
+        """Regions and ``is_parent_assigned`` for the IPs that join a subuser or a pool; the declared settings."""
+        return bool(self.subuser_gains(layout) or self.pool_gains(layout)) or declares_settings(layout.ips)
 
     # ---------------------------------------------------------------- views
 
@@ -294,6 +317,17 @@ class AccountSnapshot:
 
     def pool_exists(self, name: str) -> bool:
         return name in self._pool_ips or (self.pool_ids is not None and name in self.pool_ids)
+
+    def pool_moves(self, layout: Layout, ip: str) -> PoolMoves:
+        """The pools ``ip`` is in before and after the layout (named pools as declared, the others as they are)."""
+        before = set((self.ips.get(ip) or {}).get('pools') or ())
+        after = set(before)
+        for name, declared in (layout.pools or {}).items():
+            if ip in declared:
+                after.add(name)
+            elif layout.exclusive:
+                after.discard(name)
+        return PoolMoves(before, after)
 
 
 # ---------------------------------------------------------------------------------------- plan
@@ -331,11 +365,14 @@ class LayoutPlan:
     """
 
     def __init__(self, layout: Layout, account: AccountSnapshot, batch_subuser_calls: bool = True,
-                 warnings: t.Sequence[str] = ()) -> None:
+                 warnings: t.Sequence[str] = (), ips: dict[str, IPChange] | None = None) -> None:
         self.layout = layout
         self.account = account
         self.batch_subuser_calls = batch_subuser_calls
         self.warnings = list(warnings)
+        self.ips = ips if ips is not None else {}  # the declared IPs on the account (``_layout_ips``)
+        for change in self.ips.values():
+            change.warnings = self.warnings  # what a write's answer reveals is warned about after the apply
         self.pools: dict[str, Change] = {}
         self.subusers: dict[str, Change] = {}
         self.warmup: Change | None = None
@@ -390,6 +427,8 @@ class LayoutPlan:
         if self.warmup is not None:
             jobs.extend(Job([start_warmup_write(ip)]) for ip in self.warmup.added)
             jobs.extend(Job([stop_warmup_write(ip)]) for ip in self.warmup.removed)
+        for change in self.ips.values():
+            jobs.extend(change.jobs())
         return jobs
 
     def writes(self) -> list[Write]:
@@ -405,6 +444,8 @@ class LayoutPlan:
             'warmup': {'started': self.warmup.added if self.warmup else [],
                        'stopped': self.warmup.removed if self.warmup else []},
         }
+        if self.layout.ips is not None:
+            result['ips'] = {ip: change.change() for ip, change in self.ips.items() if change.changed}
         return result
 
     def summary(self) -> dict[str, int]:
@@ -418,6 +459,9 @@ class LayoutPlan:
             'ips_removed': sum(len(change.removed) for change in pools + subusers),
             'warmup_started': len(self.warmup.added) if self.warmup else 0,
             'warmup_stopped': len(self.warmup.removed) if self.warmup else 0,
+            'ip_settings_changed': sum(1 for change in self.ips.values() if change.settings),
+            'reverse_dns_created': sum(1 for change in self.ips.values() if change.creates_record),
+            'reverse_dns_deleted': sum(len(change.others) for change in self.ips.values()),
             'writes': len(self.writes()),
         }
 
@@ -432,7 +476,14 @@ class LayoutPlan:
             state['subusers'] = {name: sort_ips(getattr(change, which)) for name, change in self.subusers.items()}
         if self.warmup is not None:
             state['warmup'] = sort_ips(getattr(self.warmup, which))
+        if self.layout.ips is not None:
+            state['ips'] = {ip: change.state(which) for ip, change in self.ips.items()}
         return state
+
+    def a_records(self) -> list[dict[str, t.Any]]:
+        """The A records the operator must create, one per declared reverse DNS record, by IP (after the apply,
+        with the host SendGrid chose; in check mode a record still to create has ``host`` ``None``)."""
+        return [record for record in (change.a_record() for change in self.ips.values()) if record is not None]
 
 
 def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: bool = True) -> LayoutPlan:
@@ -454,9 +505,9 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         emptied = sorted(name for name, ips in layout.subusers.items() if not ips and account.members_of_subuser(name))
         if emptied:
             problems.append(
-                f'subusers: {format_items(emptied)}: an empty list with exclusive=true would take every IP away, which'
-                ' SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least'
-                ' one IP or leave it out of the layout')
+                f'subusers: {format_items(emptied)}: an empty list with ips_state: exact would take every IP away,'
+                ' which SendGrid does not support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at'
+                ' least one IP or leave it out of the layout')
     if layout.pools and account.pool_ids is not None:
         findings.check_pool_count(len(account.pool_ids), sorted(set(layout.pools) - set(account.pool_ids)))
         if not layout.exclusive:
@@ -468,11 +519,18 @@ def plan_layout(layout: Layout, account: AccountSnapshot, batch_subuser_calls: b
         gains = {name: ips & on_account for name, ips in account.subuser_gains(layout).items()}
         findings.check_regions(gains, account.directory.by_name if account.directory is not None else {},
                                account.facts, where=lambda name: f'subusers.{name}')
+        # an IP the layout makes parent-assigned may join a pool: its PATCH is written first
         findings.check_pool_members({name: ips & on_account for name, ips in account.pool_gains(layout).items()},
-                                    account.facts, where=lambda name: f'pools.{name}')
+                                    account.facts.with_settings(parent_assigned_after(layout.ips)),
+                                    where=lambda name: f'pools.{name}')
+    ip_changes = None
+    if layout.ips is not None:
+        ip_changes = plan_ips(layout.ips, account.ips, account.facts, account.records,
+                              {ip: account.pool_moves(layout, ip) for ip in layout.ips}, findings)
     if problems:
         raise SendGridLayoutError(problems)
-    return LayoutPlan(layout, account, batch_subuser_calls=batch_subuser_calls, warnings=findings.warnings)
+    return LayoutPlan(layout, account, batch_subuser_calls=batch_subuser_calls, warnings=findings.warnings,
+                      ips=ip_changes)
 
 
 # ---------------------------------------------------------------------------------------- apply
@@ -494,11 +552,12 @@ def converge_layout(
     exclusive: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
     check_mode: bool = False,
+    ips: t.Mapping[t.Any, t.Any] | None = None,
 ) -> tuple[LayoutPlan, ApplyReport | None]:
     """Parse, read the account, plan, and (unless ``check_mode``) apply. Returns the plan and the apply report."""
     if concurrency < 1:
         raise SendGridInputError(f'concurrency must be at least 1, got {concurrency}')
-    layout = parse_layout(pools, subusers, warmup, exclusive)
+    layout = parse_layout(pools, subusers, warmup, exclusive, ips)
     plan = plan_layout(layout, AccountSnapshot.read(api, layout), batch_subuser_calls(api))
     require_hosts(api, plan.writes())  # in check mode too: the plan shown is one this connection can apply
     if check_mode:

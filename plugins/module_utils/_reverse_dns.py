@@ -78,6 +78,22 @@ def a_record_view(a_record: t.Mapping[str, t.Any], ip: t.Any, host: t.Any = None
     }
 
 
+def describe_record(record: t.Mapping[str, t.Any]) -> str:
+    """One record in a message: its host, id, domain and subdomain (and whether it is legacy)."""
+    subdomain = record.get('subdomain') or '(none)'
+    return (f'{record.get("rdns") or "?"} (id {record.get("id")}, domain {record.get("domain")},'
+            f' subdomain {subdomain}{", legacy" if record.get("legacy") else ""})')
+
+
+def foreign_answer_warning(ip: str, record: t.Mapping[str, t.Any]) -> str | None:
+    """The warning for a creation of ``ip``'s record that SendGrid answered with a record of another IP, or
+    ``None``. Never a silent answer: the result shows the record as SendGrid describes it."""
+    if record.get('ip') == ip:
+        return None
+    return (f'POST /v3/whitelabel/ips for {ip} answered a record of the IP {record.get("ip")} (id {record.get("id")});'
+            ' check it with sendgrid_reverse_dns_info')
+
+
 def records_of_ip(records: t.Iterable[t.Mapping[str, t.Any]], ip: str) -> list[dict[str, t.Any]]:
     """The records whose IP is exactly ``ip`` (the API's ``ip`` filter is a prefix search), oldest id first."""
     return sorted((dict(record) for record in records if record.get('ip') == ip),

@@ -90,6 +90,14 @@ class IPFacts:
         entry = self.get(ip)
         return entry.get(field) if entry is not None else None
 
+    def with_settings(self, settings: t.Mapping[str, t.Mapping[str, t.Any]]) -> IPFacts:
+        """These facts with ``settings`` (IP -> field -> value) applied, as they will be once they are written.
+
+        IPs the listing lacks stay unknown; a listing that could not be read stays so."""
+        if self.by_ip is None:
+            return self
+        return IPFacts([{**entry, **settings.get(ip, {})} for ip, entry in self.by_ip.items()], self.failure)
+
     def why_unknown(self) -> str:
         if self.failure is not None:
             return self.failure.summary
@@ -236,16 +244,21 @@ class Findings:
 
     # ---------------------------------------------------------------- one IP's settings
 
-    def check_ip_settings(self, ip: str, settings: t.Mapping[str, t.Any], current: t.Mapping[str, t.Any]) -> None:
+    def check_ip_settings(self, ip: str, settings: t.Mapping[str, t.Any], current: t.Mapping[str, t.Any],
+                          where: str = '', pools_after: str = '',
+                          remedy: str = 'take it out of its pools first (mailops.sendgrid.sendgrid_ip_pool)') -> None:
         """PATCH /v3/send_ips/ips/{ip}: ``is_enabled`` only on customer-owned IPs; an IP in a pool stays
-        parent-assigned. ``current`` is the IP's ``GET /v3/send_ips/ips/{ip}``."""
+        parent-assigned. ``current`` is the IP's ``GET /v3/send_ips/ips/{ip}`` (the layout passes the pools the IP
+        is in after its own changes, with ``pools_after`` saying so and ``remedy`` what to do; ``where`` prefixes
+        each problem)."""
+        prefix = f'{where}: ' if where else ''
         if settings.get('is_enabled') is not None and current.get('is_leased'):
             self.problems.append(
-                f'is_enabled: {ip} is leased from SendGrid; is_enabled applies only to customer-owned IPs'
+                f'{prefix}is_enabled: {ip} is leased from SendGrid; is_enabled applies only to customer-owned IPs'
                 ' (is_leased=false). Leave is_enabled unset for this IP')
         pools = sorted(str(pool.get('name') if isinstance(pool, t.Mapping) else pool)
                        for pool in current.get('pools') or ())
         if settings.get('is_parent_assigned') is False and pools:
             self.problems.append(
-                f'is_parent_assigned: {ip} is in the pool(s) {format_items(pools)}, and an IP in a pool must stay'
-                ' parent-assigned; take it out of its pools first (mailops.sendgrid.sendgrid_ip_pool)')
+                f'{prefix}is_parent_assigned{" false" if where else ""}: {ip} is in the pool(s) {format_items(pools)}'
+                f'{pools_after}, and an IP in a pool must stay parent-assigned; {remedy}')

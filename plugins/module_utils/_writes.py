@@ -33,12 +33,15 @@ from ._api import (
     ADD_IP_SUBUSERS,
     ADD_POOL_IPS,
     CREATE_POOL,
+    CREATE_REVERSE_DNS,
+    DELETE_REVERSE_DNS,
     POOL_IPS_PER_CALL,
     REMOVE_IP_SUBUSERS,
     REMOVE_POOL_IPS,
     START_WARMUP,
     STOP_WARMUP,
     SUBUSERS_PER_CALL,
+    UPDATE_SEND_IP,
     UPDATE_SUBUSER_IPS,
     Operation,
     SendGridAPI,
@@ -63,10 +66,14 @@ class Write:
 
 
 class Job:
-    """Writes that must run in order (a pool's removals before its additions); jobs run concurrently."""
+    """Writes that must run in order (a pool's removals before its additions); jobs run concurrently.
 
-    def __init__(self, writes: t.Sequence[Write]) -> None:
+    Jobs run by ``phase``, lowest first: a job of a later phase starts once every job of the earlier ones ended
+    (an IP is made parent-assigned before it joins a pool, and loses that after it left its pools)."""
+
+    def __init__(self, writes: t.Sequence[Write], phase: int = 0) -> None:
         self.writes = list(writes)
+        self.phase = phase
 
 
 # ---------------------------------------------------------------------------------------- the writes
@@ -144,6 +151,26 @@ def pool_member_writes(name: str, pool_id: str, added: t.Sequence[str], removed:
         writes.append(Write(f'add {format_items(chunk)} to pool {name}',
                             lambda api, chunk=chunk: api.add_ips_to_pool(pool_id, chunk), ADD_POOL_IPS))
     return writes
+
+
+def ip_settings_write(ip: str, settings: t.Mapping[str, bool]) -> Write:
+    """``PATCH /v3/send_ips/ips/{ip}`` with only the given settings."""
+    settings = dict(settings)
+    text = ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items()))
+    return Write(f'set {text} on {ip}', lambda api: api.update_send_ip(ip, **settings), UPDATE_SEND_IP)
+
+
+def create_reverse_dns_write(ip: str, domain: str, subdomain: str | None,
+                             keep: t.Callable[[dict[str, t.Any]], None]) -> Write:
+    """``POST /v3/whitelabel/ips``; ``keep`` gets the record SendGrid answers (with the host it chose)."""
+    name = f'{subdomain}.{domain}' if subdomain else domain
+    return Write(f'set up reverse DNS of {ip} for {name}',
+                 lambda api: keep(api.create_reverse_dns(ip, domain, subdomain)), CREATE_REVERSE_DNS)
+
+
+def delete_reverse_dns_write(ip: str, record_id: t.Any, rdns: t.Any) -> Write:
+    return Write(f'delete the reverse DNS record {rdns} (id {record_id}) of {ip}',
+                 lambda api: api.delete_reverse_dns(record_id), DELETE_REVERSE_DNS)
 
 
 def start_warmup_write(ip: str) -> Write:
@@ -265,10 +292,19 @@ def apply_jobs(api: SendGridAPI, jobs: t.Sequence[Job], concurrency: int = DEFAU
                 return
             report.record('applied', write.description)
 
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)), thread_name_prefix='sendgrid-writes') as pool:
-        futures = [pool.submit(run_job, job) for job in jobs]
-    for future in futures:
-        future.result()  # anything but a SendGridError (a bug) surfaces here, after every job ended
+    phases = sorted({job.phase for job in jobs})
+    for phase in phases:
+        batch = [job for job in jobs if job.phase == phase]
+        if report.failed:
+            # A later phase depends on the earlier ones (see ``Job``): not attempted after a failure.
+            for job in batch:
+                for write in job.writes:
+                    report.record('not_attempted', write.description)
+            continue
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(batch)), thread_name_prefix='sendgrid-writes') as pool:
+            futures = [pool.submit(run_job, job) for job in batch]
+        for future in futures:
+            future.result()  # anything but a SendGridError (a bug) surfaces here, after every job ended
     if report.failed:
         raise SendGridPartialApplyError(report.applied, report.failed, report.not_attempted)
     return report

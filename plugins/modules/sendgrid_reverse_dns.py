@@ -235,6 +235,8 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import norma
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._reverse_dns import (
     a_record_view,
+    describe_record as describe,
+    foreign_answer_warning,
     matches,
     normalize_dns_name,
     record_view,
@@ -244,12 +246,6 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import on_
 
 EMPTY_RECORD = {'record_id': None, 'rdns': None, 'domain': None, 'subdomain': None, 'valid': False,
                 'legacy': False, 'users': []}
-
-
-def describe(record: t.Mapping[str, t.Any]) -> str:
-    subdomain = record.get('subdomain') or '(none)'
-    return (f'{record.get("rdns") or "?"} (id {record.get("id")}, domain {record.get("domain")},'
-            f' subdomain {subdomain}{", legacy" if record.get("legacy") else ""})')
 
 
 def diff_state(view: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
@@ -296,12 +292,12 @@ def ensure_present(
         try:
             applied += delete_records(sg, others)
             if keep is None:
-                view = record_view(sg.api.create_reverse_dns(address, domain, subdomain))
+                created = sg.api.create_reverse_dns(address, domain, subdomain)
+                view = record_view(created)
                 applied.append(f'created record {view["rdns"]} (id {view["record_id"]})')
-                if view['ip'] != address:
-                    # Never a silent answer: the result shows the record as SendGrid describes it.
-                    sg.module.warn(f'POST /v3/whitelabel/ips for {address} answered a record of the IP {view["ip"]}'
-                                   f' (id {view["record_id"]}); check it with sendgrid_reverse_dns_info')
+                warning = foreign_answer_warning(address, created)
+                if warning:
+                    sg.module.warn(warning)
             if params['validate'] and not view['valid'] and view['record_id'] is not None:
                 validation = validate(sg, view)
                 changed = changed or view['valid']

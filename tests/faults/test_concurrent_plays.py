@@ -1,8 +1,8 @@
-"""Two plays at once on the same subusers: additions without ``exclusive`` are never lost (issue 7, section 3).
+"""Two plays at once on the same subusers: additions with ``ips_state: present`` are never lost (issue 7, section 3).
 
 Two real ``ansible-playbook`` processes run the ``sendgrid_ip_layout`` module at the same time against one
 emulator, each giving every one of 30 subusers one more IP (a different one per play), with
-``exclusive: false``. The emulator answers every request after a delay, so that both plays read the
+``ips_state: present``. The emulator answers every request after a delay, so that both plays read the
 account before either writes. A layout that reads each subuser's IPs and ``PUT``s the whole list back makes
 the second play undo the first one's additions; additive calls (``subusers:batchAdd``) keep both.
 
@@ -67,7 +67,7 @@ def run_both(harness: Harness, layouts: dict[int, dict[str, list[str]]]) -> dict
     def run(play: int) -> None:
         try:
             runs[play] = harness.run(f"play-{play}", [task("converge", "sendgrid_ip_layout", {
-                "subusers": layouts[play], "exclusive": False, "concurrency": 4})], verbosity=0)
+                "subusers": layouts[play], "ips_state": "present", "concurrency": 4})], verbosity=0)
         except BaseException as error:  # pylint: disable=broad-exception-caught  # re-raised below
             errors.append(error)
 

@@ -44,7 +44,7 @@ def seed() -> dict[str, Any]:
 def test_parallel_writes_under_a_spent_rate_limit_all_land(sg: Harness) -> None:
     sg.reset(seed())
     sg.add_rate_limit(method="PUT", path="/v3/subusers/*", limit=LIMIT, window_seconds=WINDOW, reset_form="epoch")
-    layout = {"subusers": {name: [TO_IP] for name in SUBUSERS}, "exclusive": True, "concurrency": 8}
+    layout = {"subusers": {name: [TO_IP] for name in SUBUSERS}, "ips_state": "exact", "concurrency": 8}
     run = sg.run("contention", [task("move every subuser", "sendgrid_ip_layout", layout, ignore_errors=True)])
 
     record = run.record("move every subuser")

@@ -309,11 +309,12 @@ CASES: list[Case] = [
          result={"check_mode": True, "changes": LAYOUT_CHANGES, "layout": LAYOUT}, writes=[],
          reads=("GET /v3/ips", "GET /v3/subusers", "GET /v3/send_ips/pools")),
     Case("layout-apply", "sendgrid_ip_layout", dict(LAYOUT),
-         "exclusive=false: a batchAdd to pool 12345, the additive per-IP subuser call (issue 7 §3) and one warmup"
+         "ips_state=present: a batchAdd to pool 12345, the additive per-IP subuser call (issue 7 §3) and one warmup"
          " start", changed=True,
          result={"changes": LAYOUT_CHANGES, "layout": LAYOUT,
                  "summary": {"subusers_changed": 1, "pools_created": 0, "pools_changed": 1, "ips_added": 2,
-                             "ips_removed": 0, "warmup_started": 1, "warmup_stopped": 0, "writes": 3}},
+                             "ips_removed": 0, "warmup_started": 1, "warmup_stopped": 0, "ip_settings_changed": 0,
+                             "reverse_dns_created": 0, "reverse_dns_deleted": 0, "writes": 3}},
          writes=LAYOUT_WRITES),
     Case("layout-create-pool", "sendgrid_ip_layout", {"pools": {"new-pool": ["208.115.214.22"]}},
          "a pool GET /v3/send_ips/pools does not list is created with its IPs in the same call", changed=True,
@@ -324,6 +325,19 @@ CASES: list[Case] = [
          {"pools": {"transactional_pool": ["127.0.0.1"]}, "subusers": {"nobody": ["192.168.1.1"]}},
          "every problem in one error, nothing written: 127.0.0.1 is not on the account, nobody is no subuser",
          status="failed", msg_has=("127.0.0.1", "nobody", "nothing was written"), writes=[]),
+    Case("layout-ips-rdns", "sendgrid_ip_layout",
+         {"ips": {"192.168.1.1": {"reverse_dns": {"domain": "example.com", "subdomain": "email"}},
+                  "208.115.214.22": {"reverse_dns": {"domain": "example.com", "subdomain": "mail"}}}},
+         "per IP (issue 8): one read of GET /v3/whitelabel/ips; record 1 already fits 192.168.1.1, so one POST for"
+         " 208.115.214.22. Its answer is record 1 of 192.168.1.1: a warning says so (never a silent answer)",
+         changed=True, warnings_name=("208.115.214.22", "192.168.1.1"),
+         result={"summary.reverse_dns_created": 1, "summary.writes": 1},
+         reads=("GET /v3/ips", "GET /v3/whitelabel/ips"),
+         writes=[("POST /v3/whitelabel/ips", {"ip": "208.115.214.22", "domain": "example.com", "subdomain": "mail"})]),
+    Case("layout-ips-settings-unlisted", "sendgrid_ip_layout", {"ips": {"192.168.1.1": {"is_auto_warmup": True}}},
+         "GET /v3/send_ips/ips lists only 127.0.0.1, not 192.168.1.1 of GET /v3/ips: its settings cannot be"
+         " compared, so one error and no write (never a guess)",
+         status="failed", msg_has=("192.168.1.1", "cannot be compared", "nothing was written"), writes=[]),
     # ---- sendgrid_account_ips (issue 8: buying IPs; GET /v3/ips lists 2 IPs, 2 more may be bought at 20)
     Case("account-ips-enough", "sendgrid_account_ips", {"count": 2},
          "the account has 2 IPs (GET /v3/ips): nothing to buy, and the price is not even asked for", changed=False,
@@ -433,8 +447,8 @@ CASES: list[Case] = [
          result={"ips": ["174.0.2.1"], "removed": ["192.0.0.1"], "ips_by_region": {"us": ["174.0.2.1"]}},
          writes=[(f"DELETE /v3/partners/accounts/{PARTNER}/ips", {"ips": ["192.0.0.1"]})]),
     # ---- the ip_layout role (the last task: it is an include_role)
-    Case("role-ip-layout", "role", {"subusers": {"example_subuser2": ["192.168.1.1"]}, "exclusive": True},
-         "exclusive=true sets the subuser's exact IPs: one PUT", changed=True, task_name=ROLE_TASK,
+    Case("role-ip-layout", "role", {"subusers": {"example_subuser2": ["192.168.1.1"]}, "ips_state": "exact"},
+         "ips_state=exact sets the subuser's exact IPs: one PUT", changed=True, task_name=ROLE_TASK,
          role_summary_has="subuser example_subuser2: added [192.168.1.1]",
          result={"changes.subusers": {"example_subuser2": {"added": ["192.168.1.1"], "removed": []}}},
          writes=[("PUT /v3/subusers/example_subuser2/ips", ["192.168.1.1"])]),

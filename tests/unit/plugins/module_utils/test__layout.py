@@ -367,7 +367,7 @@ def test_exclusive_empty_subuser_list_is_refused_up_front_but_fine_otherwise():
         converge_layout(api_for(fake), exclusive=True, subusers={'shop-eu': [], 'newsletter': ['192.0.2.20']},
                         warmup=['192.0.2.22'])
     assert excinfo.value.problems == [
-        'subusers: shop-eu: an empty list with exclusive=true would take every IP away, which SendGrid does not'
+        'subusers: shop-eu: an empty list with ips_state: exact would take every IP away, which SendGrid does not'
         ' support (PUT /v3/subusers/{name}/ips with no IP is refused); give each at least one IP or leave it out'
         ' of the layout']
     assert fake.writes == []
@@ -429,7 +429,8 @@ def test_matching_layout_plans_no_write():
     assert fake.reads == IPS_READ and fake.writes == []
     assert plan.changes() == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
     assert plan.summary() == {'subusers_changed': 0, 'pools_created': 0, 'pools_changed': 0, 'ips_added': 0,
-                              'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'writes': 0}
+                              'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0,
+                              'ip_settings_changed': 0, 'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 0}
 
 
 def test_non_exclusive_only_adds():
@@ -468,7 +469,8 @@ def test_exclusive_sets_exact_lists_and_stops_unlisted_warmup():
         ('DELETE', '/v3/ips/warmup/192.0.2.21', None),
     ]
     assert plan.summary() == {'subusers_changed': 1, 'pools_created': 0, 'pools_changed': 1, 'ips_added': 1,
-                              'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1, 'writes': 5}
+                              'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1,
+                              'ip_settings_changed': 0, 'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 5}
     # shop-us is not named: untouched, even with exclusive
     assert fake.subuser_ips('shop-us') == ['192.0.2.12']
 

@@ -85,13 +85,14 @@ def run(args, transport, **kwargs):
 def test_matching_layout_reads_only_the_ip_listing():
     # Every named subuser and pool is in GET /v3/ips with its IPs: no other read is needed to compare or check.
     transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
-    result = run({**MATCHING_LAYOUT, 'exclusive': True}, transport)
+    result = run({**MATCHING_LAYOUT, 'ips_state': 'exact'}, transport)
     assert not result.failed, result.result
     assert result['changed'] is False
     assert result['check_mode'] is False
     assert calls(transport) == [*READ_IPS]
     assert result['summary'] == {'subusers_changed': 0, 'pools_created': 0, 'pools_changed': 0, 'ips_added': 0,
-                                 'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'writes': 0}
+                                 'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'ip_settings_changed': 0,
+                                 'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 0}
     assert result['changes'] == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
     assert result['layout'] == {
         'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
@@ -104,7 +105,7 @@ def test_matching_layout_reads_only_the_ip_listing():
 
 def test_omitted_parts_are_neither_read_nor_written():
     transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
-    result = run({'warmup': ['192.0.2.21'], 'exclusive': True}, transport)
+    result = run({'warmup': ['192.0.2.21'], 'ips_state': 'exact'}, transport)
     assert result['changed'] is False
     assert calls(transport) == [*READ_IPS]
     assert result['layout'] == {'warmup': ['192.0.2.21']}
@@ -120,14 +121,14 @@ def test_three_subusers_one_differs_makes_exactly_one_batch_add():
     assert result['changed'] is True
     assert calls(transport) == [*READ_IPS, *READ_SUBUSERS, READ_SEND_IPS,
                                 ('POST', '/v3/send_ips/ips/192.0.2.22/subusers:batchAdd', {})]
-    # non-exclusive: an addition, by subuser id, that keeps whatever else the subuser has at that moment
+    # ips_state present: an addition, by subuser id, that keeps whatever else the subuser has at that moment
     assert transport.calls[-1].json == {'subusers': ['1001']}
     assert result['changes']['subusers'] == {'newsletter': {'added': ['192.0.2.22'], 'removed': []}}
     assert result['summary']['subusers_changed'] == 1
     assert result['summary']['writes'] == 1
 
 
-def test_non_exclusive_never_removes():
+def test_ips_state_present_never_removes():
     transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
     result = run({'pools': {'transactional': ['192.0.2.10']}, 'subusers': {'newsletter': ['192.0.2.20']},
                   'warmup': []}, transport)
@@ -135,11 +136,11 @@ def test_non_exclusive_never_removes():
     assert writes(transport) == []
 
 
-def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
+def test_ips_state_exact_sets_the_exact_set_and_stops_unlisted_warmup():
     transport = FakeTransport(*reads(subusers=False), empty_response(204), (200, {}), (200, {'ips': ['192.0.2.20']}),
                               (200, [{'ip': '192.0.2.22', 'start_date': 1700000000}]), empty_response(204))
     result = run({'pools': {'transactional': ['192.0.2.10', '192.0.2.12']}, 'subusers': {'newsletter': ['192.0.2.20']},
-                  'warmup': ['192.0.2.22'], 'exclusive': True, 'concurrency': 1}, transport, diff=True)
+                  'warmup': ['192.0.2.22'], 'ips_state': 'exact', 'concurrency': 1}, transport, diff=True)
     assert result['changed'] is True
     assert writes(transport) == [
         ('POST', '/v3/send_ips/pools/7/ips:batchDelete', {'ips': ['192.0.2.11']}),
@@ -149,7 +150,8 @@ def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
         ('DELETE', '/v3/ips/warmup/192.0.2.21', None),
     ]
     assert result['summary'] == {'subusers_changed': 1, 'pools_created': 0, 'pools_changed': 1, 'ips_added': 1,
-                                 'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1, 'writes': 5}
+                                 'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1, 'ip_settings_changed': 0,
+                                 'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 5}
     assert result['diff'] == {
         'before': {'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
                    'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20']},
@@ -161,9 +163,9 @@ def test_exclusive_sets_the_exact_set_and_stops_unlisted_warmup():
     transport.assert_done()
 
 
-def test_exclusive_without_warmup_leaves_warmup_alone():
+def test_ips_state_exact_without_warmup_leaves_warmup_alone():
     transport = FakeTransport(*reads(pools=False, subusers=False, facts=False))
-    result = run({'subusers': {'shop-eu': ['192.0.2.10']}, 'exclusive': True}, transport)
+    result = run({'subusers': {'shop-eu': ['192.0.2.10']}, 'ips_state': 'exact'}, transport)
     assert result['changed'] is False
     assert calls(transport) == [*READ_IPS]
 
@@ -186,7 +188,7 @@ def test_missing_pool_is_created_with_its_ips_in_the_body():
 def test_check_mode_returns_the_full_plan_and_writes_nothing():
     transport = FakeTransport(*reads())
     result = run({'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
-                  'warmup': ['192.0.2.22'], 'exclusive': True}, transport, check_mode=True, diff=True)
+                  'warmup': ['192.0.2.22'], 'ips_state': 'exact'}, transport, check_mode=True, diff=True)
     assert result['changed'] is True
     assert calls(transport) == ALL_READS
     assert result['changes'] == {
