@@ -48,6 +48,7 @@ from ._errors import (
     SendGridRateLimitError,
     SendGridServerError,
     SendGridUnexpectedResponseError,
+    SendGridValidationError,
     decode_error_body,
     error_class_for,
     shorten,
@@ -169,6 +170,8 @@ class SendGridClient:
         self._state_lock = threading.Lock()       # counters and rate-limit state: one client serves many threads
         self._rate_limit_gate = threading.Lock()  # wait_for_rate_limit: one thread sleeps, the others queue
         self._local = threading.local()           # per thread: seconds already waited for the next request
+        # (host, path) of an offset list -> the page size to ask, once the server refused a larger limit with a 400.
+        self._page_sizes: dict[tuple[str | None, str], int] = {}
 
     # ------------------------------------------------------------------ requests
 
@@ -458,8 +461,13 @@ class SendGridClient:
         page_size: int = 500,
         expect: Shape | None = None,
         base_url: str | None = None,
+        fallback_page_size: int | None = None,
     ) -> t.Iterator[t.Any]:
         """Items of a limit/offset list (a bare JSON array per page, ``expect`` checks each).
+
+        With ``fallback_page_size`` (smaller than ``page_size``), a 400 to the first page is taken as the server
+        refusing a limit that large: the first page is asked again, once, with ``fallback_page_size``, and this
+        client asks that size of this list from then on. A 400 to that read too is the error.
 
         The server may serve fewer items than the limit asked (a cap of its own), so a short
         page ends the list only once the server has shown it serves pages of that size: when
@@ -470,13 +478,20 @@ class SendGridClient:
         the same page again after a full one is an error (the listing could not be complete).
         """
         shape = expect or Shape.list_of()
-        limit, offset = page_size, 0
+        key = (base_url, path)
+        limit, offset = self._page_sizes.get(key, page_size), 0
         full = False          # a page of `limit` items came back: the server serves pages of this size
         confirming = False    # this read checks whether a short first page was the whole list
         previous: list[t.Any] | None = None
         while True:
-            page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
-                                expect=shape, base_url=base_url)
+            try:
+                page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
+                                    expect=shape, base_url=base_url)
+            except SendGridValidationError as exc:
+                if exc.status != 400 or offset or fallback_page_size is None or limit <= fallback_page_size:
+                    raise
+                limit = self._page_sizes[key] = fallback_page_size
+                continue
             status = self._local.last_status
             if len(page) > limit:
                 raise SendGridUnexpectedResponseError(
