@@ -44,7 +44,7 @@ import typing as t
 from ._api import SendGridAPI
 from ._errors import SendGridInputError, format_items
 from ._ips import MAX_POOLS, SubuserDirectory, normalize_ip, pool_name_problems, sort_ips
-from ._names import clean_names
+from ._names import clean_names, mistyped_keys
 from ._rules import Findings, IPFacts, SendGridProblemsError
 from ._writes import (
     DEFAULT_CONCURRENCY,
@@ -132,27 +132,6 @@ def parse_layout(
     if warmup is not None:
         parsed_warmup = _parse_ip_list('warmup', warmup, ipv4_only=False, problems=problems)
     return Layout(parsed_pools, parsed_subusers, parsed_warmup, bool(exclusive), problems)
-
-
-def mistyped_keys(part: str, value: t.Any) -> list[str]:
-    """Keys of a ``name -> list of IPs`` part that are not strings: YAML 1.1 reads an unquoted ``yes``, ``off``,
-    ``0x1F`` or ``12:30`` as a boolean or a number. A module only ever sees them as strings (``"true"``,
-    ``"31"``, ``"750"``), so the action plugin checks them before the module runs."""
-    if not isinstance(value, t.Mapping):
-        return []
-    problems = []
-    for key in value:
-        if isinstance(key, bool):
-            problems.append(
-                f'{part}: the name {key!r} is a boolean, not a name: YAML reads an unquoted yes, no, on, off, true or'
-                " false as a boolean; quote the name as you meant it, for example 'yes': [...]")
-        elif isinstance(key, (int, float)):
-            problems.append(
-                f'{part}: the name {key!r} is a number, not a name: YAML reads unquoted names such as 0x1F, 012 or'
-                " 12:30 as numbers; quote the name as you meant it, for example '12:30': [...]")
-        elif not isinstance(key, str):
-            problems.append(f'{part}: the name {key!r} is a {type(key).__name__}, not a name; quote it')
-    return problems
 
 
 def _parse_mapping(
@@ -420,6 +399,36 @@ class LayoutPlan:
             'warmup_stopped': len(self.warmup.removed) if self.warmup else 0,
             'writes': len(self.writes()),
         }
+
+    def report(self, check_mode: bool = False) -> list[str]:
+        """What changed (in check mode, would change), in lines for a person: the counts of ``summary()``, then one
+        line per pool and subuser of ``changes()`` and one per warmup direction. The role prints them."""
+        would = check_mode
+        if not self.changed:
+            return [f'The account already matches the IP layout: nothing {"would change" if would else "changed"}.']
+        counts = self.summary()
+        add, remove = ('would add', 'would remove') if would else ('added', 'removed')
+        lines = [
+            f'{"Check mode, nothing was written. Would make" if would else "Made"} {counts["writes"]} write(s):'
+            f' {counts["subusers_changed"]} subuser(s) changed, {counts["pools_created"]} pool(s) created,'
+            f' {counts["pools_changed"]} pool(s) changed, {counts["ips_added"]} IP assignment(s) added,'
+            f' {counts["ips_removed"]} removed, warmup started for {counts["warmup_started"]} IP(s), stopped for'
+            f' {counts["warmup_stopped"]}.'
+        ]
+        for name, change in self.pools.items():
+            if change.changed:
+                created = ('would be created; ' if would else 'created; ') if not change.exists else ''
+                lines.append(f'pool {name}: {created}{add} [{", ".join(change.added)}],'
+                             f' {remove} [{", ".join(change.removed)}]')
+        for name, change in self.subusers.items():
+            if change.changed:
+                lines.append(f'subuser {name}: {add} [{", ".join(change.added)}], {remove} [{", ".join(change.removed)}]')
+        if self.warmup is not None and self.warmup.added:
+            lines.append(f'warmup: {"would start" if would else "started"} for {", ".join(self.warmup.added)}')
+        if self.warmup is not None and self.warmup.removed:
+            lines.append(f'warmup: {"would stop" if would else "stopped"} for {", ".join(self.warmup.removed)}'
+                         f' (they {"would" if would else "now"} send their full volume)')
+        return lines
 
     def state(self, which: str) -> dict[str, t.Any]:
         """The declared parts ``before`` or ``after``, with sorted lists (pools that do not exist yet are left out

@@ -48,10 +48,13 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reads the account and returns the full plan (RV(changes), RV(summary) and, in diff mode, the diff) without
-        any write.
+      - Reads the account and returns the full plan (RV(changes), RV(summary), RV(report) and, in diff mode, the
+        diff) without any write.
   diff_mode:
     support: full
+    details:
+      - The diff has the declared parts before and after the task (in check mode, what they would be), with sorted
+        lists; only the pools and subusers the layout names, and C(warmup) with every warming IP of the account.
 options:
   pools:
     description:
@@ -216,17 +219,22 @@ changes:
     pools:
       marketing: {created: true, added: [192.0.2.20], removed: []}
     warmup: {started: [192.0.2.21], stopped: []}
-layout:
+report:
   description:
-    - The declared parts of the account after the task (in check mode, what they would be), with sorted lists.
-    - Only the keys of the parts the layout gives (C(pools), C(subusers), C(warmup)), and in them only the pools and
-      subusers it names. C(warmup) lists every warming IP of the account.
+    - What changed (in check mode, would change) in lines for a person, made from RV(summary) and RV(changes). The
+      C(mailops.sendgrid.ip_layout) role prints them.
+    - The first line gives the counts, or says that the account already matches the layout. Then one line per
+      changed pool and subuser, with the IPs added and removed, and one per warmup direction.
   returned: success
-  type: dict
+  type: list
+  elements: str
+  version_added: 0.2.0
   sample:
-    pools: {marketing: [192.0.2.20], transactional: [192.0.2.10, 192.0.2.11]}
-    subusers: {newsletter: [192.0.2.20, 192.0.2.21], shop-eu: [192.0.2.10]}
-    warmup: [192.0.2.21]
+    - 'Made 3 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s) changed, 2 IP assignment(s) added,
+      1 removed, warmup started for 1 IP(s), stopped for 0.'
+    - 'pool marketing: created; added [192.0.2.20], removed []'
+    - 'subuser newsletter: added [192.0.2.21], removed [192.0.2.22]'
+    - 'warmup: started for 192.0.2.21'
 problems:
   description: Every problem found in the layout when it is rejected (the task then fails and writes nothing).
   returned: failure, when the layout is invalid for the account
@@ -286,7 +294,7 @@ def main() -> None:
             'check_mode': sg.check_mode,
             'summary': plan.summary(),
             'changes': plan.changes(),
-            'layout': plan.state('after'),
+            'report': plan.report(sg.check_mode),
         }
         if sg.diff_mode:
             result['diff'] = {'before': plan.state('before'), 'after': plan.state('after')}
