@@ -94,12 +94,10 @@ def test_matching_layout_reads_only_the_ip_listing():
                                  'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'ip_settings_changed': 0,
                                  'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 0}
     assert result['changes'] == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
-    assert result['layout'] == {
-        'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
-        'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20'], 'shop-eu': ['192.0.2.10'], 'shop-us': ['192.0.2.12']},
-        'warmup': ['192.0.2.21'],
-    }
-    assert 'diff' not in result.result
+    assert result['report'] == ['The account already matches the IP layout: nothing changed.']
+    # The result stays small whatever the layout's size: no echo of the declared pools and subusers (0.1.0's
+    # `layout`), and the before and after of the declared parts only in diff mode.
+    assert 'layout' not in result.result and 'diff' not in result.result
     transport.assert_done()
 
 
@@ -108,7 +106,7 @@ def test_omitted_parts_are_neither_read_nor_written():
     result = run({'warmup': ['192.0.2.21'], 'ips_state': 'exact'}, transport)
     assert result['changed'] is False
     assert calls(transport) == [*READ_IPS]
-    assert result['layout'] == {'warmup': ['192.0.2.21']}
+    assert result['report'] == ['The account already matches the IP layout: nothing changed.']
 
 
 # ------------------------------------------------------------------------------------ the fewest writes
@@ -199,7 +197,16 @@ def test_check_mode_returns_the_full_plan_and_writes_nothing():
     assert result['summary']['writes'] == 4
     assert result['diff']['after'] == {'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
                                        'warmup': ['192.0.2.22']}
-    assert result['layout'] == result['diff']['after']
+    assert result['report'] == [
+        'Check mode, nothing was written. Would make 4 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s)'
+        ' changed, 2 IP assignment(s) added, 1 removed, warmup started for 1 IP(s), stopped for 1, 0 IP(s) with new'
+        ' settings, 0 reverse DNS record(s) created, 0 deleted.',
+        'pool marketing: would be created; would add [192.0.2.20], would remove []',
+        'subuser shop-eu: would add [192.0.2.22], would remove [192.0.2.10]',
+        'warmup: would start for 192.0.2.22',
+        'warmup: would stop for 192.0.2.21 (they would send their full volume)',
+    ]
+    assert 'layout' not in result.result
     assert result['check_mode'] is True
 
 
