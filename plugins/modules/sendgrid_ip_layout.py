@@ -300,7 +300,7 @@ report:
     - The first line gives the counts, or says that the account already matches the layout. Then one line per
       changed pool and subuser, with the IPs added and removed, one per warmup direction, one per IP of O(ips)
       that changes, and last, also when nothing changed, one per A record of RV(a_records) that SendGrid has not
-      found yet (C(DNS: create the A record HOST -> IP)).
+      found yet, which names the record to create.
   returned: success
   type: list
   elements: str
