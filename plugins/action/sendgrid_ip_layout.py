@@ -18,7 +18,9 @@ import typing as t
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import SendGridLayoutError, mistyped_keys
+# Only _names (and _errors): importing _layout here would load the whole client, requests included, on the
+# controller for every run of the task, for a check that needs none of it.
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import mistyped_keys
 
 
 class ActionModule(ActionBase):
@@ -33,6 +35,8 @@ class ActionModule(ActionBase):
         args = self._task.args
         problems = mistyped_keys('pools', args.get('pools')) + mistyped_keys('subusers', args.get('subusers'))
         if problems:
+            from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import SendGridLayoutError
+
             error = SendGridLayoutError(problems)
             result.update(failed=True, changed=False, msg=error.message, **error.to_result())
             return result

@@ -36,7 +36,8 @@ from ._errors import (
 from ._ips import sort_ips
 from ._shapes import Shape
 
-IPS_PAGE_SIZE = 500          # GET /v3/ips: limit has no documented maximum
+IPS_PAGE_SIZE = 10000        # GET /v3/ips: limit has no documented maximum (one read per 10,000 IPs)
+IPS_FALLBACK_PAGE_SIZE = 500  # ... asked instead if a server refuses that with a 400 (older v3 docs: lists <= 500)
 SUBUSERS_PAGE_SIZE = 500     # GET /v3/subusers
 CURSOR_PAGE_SIZE = 100       # /v3/send_ips/*: limit must be <= 100
 SEND_IPS_PAGE_SIZE = 1000    # GET /v3/send_ips/ips alone accepts a limit up to 5000
@@ -204,12 +205,13 @@ class SendGridAPI:
                                    idempotent=operation.idempotent, expect=operation.response, base_url=host)
 
     def _pages(self, operation: Operation, *segments: t.Any, query: t.Mapping[str, t.Any] | None = None,
-               page_size: int) -> t.Iterator[t.Any]:
+               page_size: int, fallback_page_size: int | None = None) -> t.Iterator[t.Any]:
         host = self._host(operation)
         path = build_path(operation.path, *segments)
         if operation.response.kind == 'cursor':
             return self.client.iter_cursor_pages(path, query, page_size, expect=operation.response, base_url=host)
-        return self.client.iter_offset_pages(path, query, page_size, expect=operation.response, base_url=host)
+        return self.client.iter_offset_pages(path, query, page_size, expect=operation.response, base_url=host,
+                                             fallback_page_size=fallback_page_size)
 
     def _write(self, operation: Operation, *segments: t.Any, body: t.Any = None,
                confirm: t.Callable[[], t.Any] | None = None) -> t.Any:
@@ -242,7 +244,8 @@ class SendGridAPI:
 
     def list_ips(self, subuser: str | None = None, ip: str | None = None) -> list[dict[str, t.Any]]:
         """Every IP on the account with its subusers (usernames), pools (names), warmup and rDNS (ListIp)."""
-        return list(self._pages(LIST_IPS, query={'subuser': subuser, 'ip': ip}, page_size=IPS_PAGE_SIZE))
+        return list(self._pages(LIST_IPS, query={'subuser': subuser, 'ip': ip}, page_size=IPS_PAGE_SIZE,
+                                fallback_page_size=IPS_FALLBACK_PAGE_SIZE))
 
     def get_ip(self, ip: str) -> dict[str, t.Any]:
         return self._call(GET_IP, ip)

@@ -12,8 +12,8 @@ documented shape of a body (``Shape``), error decoding into typed exceptions,
 retries (429 with ``X-RateLimit-Reset`` in both its forms or ``Retry-After``, behind
 one gate shared by every thread; 5xx and connection errors with exponential backoff
 and jitter, only for requests that are safe to repeat), one time budget for all
-retries of a call, and the two pagination schemes. It does not know any endpoint:
-that is ``_api``.
+retries of a call. The pagination schemes are ``_pagination``'s (``SendGridClient`` inherits them). It does not
+know any endpoint: that is ``_api``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from ._errors import (
     shorten,
 )
 from ._http import HTTPResponse, RequestsTransport, Transport, TransportError, is_loopback_host
+from ._pagination import PaginationMixin
 from ._shapes import Shape
 
 # Re-exported: the client is where callers look for these.
@@ -116,7 +117,7 @@ def encode_query(params: t.Mapping[str, t.Any] | None) -> str:
 
 # ---------------------------------------------------------------------------------------- the client
 
-class SendGridClient:
+class SendGridClient(PaginationMixin):
     """Talks JSON to the SendGrid v3 API. Every module and plugin uses one of these.
 
     ``region`` and ``global_base_url`` tell where the operations served only by
@@ -169,6 +170,8 @@ class SendGridClient:
         self._state_lock = threading.Lock()       # counters and rate-limit state: one client serves many threads
         self._rate_limit_gate = threading.Lock()  # wait_for_rate_limit: one thread sleeps, the others queue
         self._local = threading.local()           # per thread: seconds already waited for the next request
+        # (host, path) of an offset list -> the page size to ask, once the server refused a larger limit with a 400.
+        self._page_sizes: dict[tuple[str | None, str], int] = {}
 
     # ------------------------------------------------------------------ requests
 
@@ -448,148 +451,6 @@ class SendGridClient:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, '********') if self._api_key else text
-
-    # ------------------------------------------------------------------ pagination
-
-    def iter_offset_pages(
-        self,
-        path: str,
-        query: t.Mapping[str, t.Any] | None = None,
-        page_size: int = 500,
-        expect: Shape | None = None,
-        base_url: str | None = None,
-    ) -> t.Iterator[t.Any]:
-        """Items of a limit/offset list (a bare JSON array per page, ``expect`` checks each).
-
-        The server may serve fewer items than the limit asked (a cap of its own), so a short
-        page ends the list only once the server has shown it serves pages of that size: when
-        the first page comes back short but not empty, one more page is read at
-        ``offset=len(page)``, ``limit=len(page)`` (offset stays a multiple of limit). So a
-        server serving 100 when asked 500 still yields every item, for at most one extra read.
-        A server that answers that read with the same page ignores ``offset`` and holds no more;
-        the same page again after a full one is an error (the listing could not be complete).
-        """
-        shape = expect or Shape.list_of()
-        limit, offset = page_size, 0
-        full = False          # a page of `limit` items came back: the server serves pages of this size
-        confirming = False    # this read checks whether a short first page was the whole list
-        previous: list[t.Any] | None = None
-        while True:
-            page = self.request('GET', path, query={**(query or {}), 'limit': limit, 'offset': offset},
-                                expect=shape, base_url=base_url)
-            status = self._local.last_status
-            if len(page) > limit:
-                raise SendGridUnexpectedResponseError(
-                    'GET', path, status, f'{len(page)} items for limit {limit} (offset {offset})')
-            if page and page == previous:
-                if confirming:
-                    return
-                raise SendGridUnexpectedResponseError(
-                    'GET', path, status, f'the same page again for offset {offset}: the server ignores offset,'
-                    ' so the listing cannot be complete')
-            yield from page
-            if not page or (len(page) < limit and full):
-                return
-            if len(page) < limit:
-                # The first page came back short: the server may cap the limit at len(page).
-                limit = len(page)
-                confirming = True
-            else:
-                confirming = False
-            full = True
-            offset += limit
-            previous = page
-
-    def iter_cursor_pages(
-        self,
-        path: str,
-        query: t.Mapping[str, t.Any] | None = None,
-        page_size: int = 100,
-        expect: Shape | None = None,
-        base_url: str | None = None,
-    ) -> t.Iterator[t.Any]:
-        """Items of an ``after_key`` list (``{"result": [...], "_metadata": {"next_params": ...}}``).
-
-        The key is passed back exactly as received (a string stays that string); the list ends
-        when no key comes back. A key that comes back a second time is an error: the listing
-        would never end, or would silently stop short.
-        """
-        shape = expect or Shape.cursor_of()
-        after_key: t.Any = None
-        seen: set[str] = set()
-        while True:
-            params = {**(query or {}), 'limit': page_size}
-            if after_key is not None:
-                params['after_key'] = after_key if isinstance(after_key, str) else json.dumps(after_key)
-            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
-            status = self._local.last_status
-            yield from page['result']
-            metadata = page.get('_metadata') or {}
-            # The schema nests the key under next_params; one of the spec's examples puts it in _metadata itself.
-            after_key = (metadata.get('next_params') or {}).get('after_key', metadata.get('after_key'))
-            if after_key is None or after_key == '':
-                return
-            marker = json.dumps(after_key)
-            if marker in seen:
-                raise SendGridUnexpectedResponseError(
-                    'GET', path, status, f'the after_key {shorten(repr(after_key), 80)} again: the listing would'
-                    ' never end')
-            seen.add(marker)
-
-    def iter_marker_pages(
-        self,
-        path: str,
-        query: t.Mapping[str, t.Any] | None = None,
-        page_size: int = 100,
-        expect: Shape | None = None,
-        items: Shape | None = None,
-        marker_of: t.Callable[[t.Any], t.Any] | None = None,
-        base_url: str | None = None,
-    ) -> t.Iterator[t.Any]:
-        """Items of a list whose ``offset`` is the last item already read (``{"result": [...], "pages": {"last"}}``).
-
-        The partner IP provisioning list works this way: the next page starts after ``pages.last`` (or, when
-        a page does not give it, after ``marker_of(its last item)``). ``items`` checks the shape of
-        ``result``. A page shorter than ``page_size`` is not taken as the last one (the server may cap the
-        limit lower): the list ends on an empty page. As with ``iter_offset_pages``, a server that answers
-        the page after a short first page with that same page ignores ``offset`` and holds no more: the list
-        ends there. Any other marker that comes back a second time is an error, as the listing would never end.
-        """
-        shape = expect or Shape.object('result')
-        item_shape = items or Shape.list_of()
-        marker: t.Any = None
-        seen: set[str] = set()
-        previous: list[t.Any] | None = None
-        first_short = False   # the first page held fewer items than asked: the next one confirms the end
-        while True:
-            params = {**(query or {}), 'limit': page_size}
-            if marker is not None:
-                params['offset'] = marker
-            page = self.request('GET', path, query=params, expect=shape, base_url=base_url)
-            status = self._local.last_status
-            result, pages = page.get('result'), page.get('pages') or {}
-            pages_problem = Shape.object().problem(pages)
-            problem = item_shape.problem(result) or (f'pages: {pages_problem}' if pages_problem else None)
-            if problem:
-                raise SendGridUnexpectedResponseError('GET', path, status, problem)
-            if result and result == previous and first_short and len(seen) == 1:
-                return
-            yield from result
-            if not result:
-                return
-            first_short = previous is None and len(result) < page_size
-            previous = result
-            marker = pages.get('last')
-            if marker in (None, '') and marker_of is not None:
-                marker = marker_of(result[-1])
-            if marker in (None, ''):
-                raise SendGridUnexpectedResponseError(
-                    'GET', path, status, 'a page without pages.last: the next page cannot be asked for, so the'
-                    ' listing could not be complete')
-            if json.dumps(marker) in seen:
-                raise SendGridUnexpectedResponseError(
-                    'GET', path, status, f'pages.last {shorten(repr(marker), 80)} again: the listing would never end')
-            seen.add(json.dumps(marker))
 
     def close(self) -> None:
         self.transport.close()

@@ -80,7 +80,7 @@ class IPListingQuery:
             raise SendGridInputError(
                 f'fields: unknown field(s) {", ".join(unknown_fields)}; choose from {", ".join(ALL_FIELDS)}')
         subuser = clean_name(subuser, 'subuser') if subuser is not None else None
-        pool = clean_name(pool, 'pool', strip=False) if pool is not None else None
+        pool = clean_name(pool, 'pool') if pool is not None else None
         self.status = status
         self.pools_as_taken = pools_as_taken
         self.ip_match = ip_matcher(ip) if ip is not None else None

@@ -56,7 +56,7 @@ from ._layout_ips import (
     parse_ips,
     plan_ips,
 )
-from ._names import clean_names
+from ._names import clean_names, mistyped_keys
 from ._rules import Findings, IPFacts, SendGridProblemsError
 from ._writes import (
     DEFAULT_CONCURRENCY,
@@ -138,14 +138,13 @@ def parse_layout(
     ``exclusive`` is ``ips_state: exact``; ``ips`` the per-IP part (``_layout_ips``)."""
     findings = Findings()  # the rules of _rules that the declaration alone reveals
     problems = findings.problems
-    parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, False, pool_name_problems,
-                                  problems)
+    parsed_pools = _parse_mapping('pools', 'pool name -> list of IPs', pools, False, pool_name_problems, problems)
     if parsed_pools is not None:
         if len(parsed_pools) > MAX_POOLS:
             problems.append(f'pools: {len(parsed_pools)} pools declared; an account can have at most {MAX_POOLS}')
         for name, members in parsed_pools.items():
             findings.check_pool_size(len(members), f'pools.{name}')
-    parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True, True,
+    parsed_subusers = _parse_mapping('subusers', 'subuser username -> list of IPv4 addresses', subusers, True,
                                      lambda _name: [], problems)
     parsed_warmup = None
     if warmup is not None:
@@ -154,40 +153,17 @@ def parse_layout(
     return Layout(parsed_pools, parsed_subusers, parsed_warmup, bool(exclusive), problems, parsed_ips)
 
 
-def mistyped_keys(part: str, value: t.Any) -> list[str]:
-    """Keys of a ``name -> list of IPs`` part that are not strings: YAML 1.1 reads an unquoted ``yes``, ``off``,
-    ``0x1F`` or ``12:30`` as a boolean or a number. A module only ever sees them as strings (``"true"``,
-    ``"31"``, ``"750"``), so the action plugin checks them before the module runs."""
-    if not isinstance(value, t.Mapping):
-        return []
-    problems = []
-    for key in value:
-        if isinstance(key, bool):
-            problems.append(
-                f'{part}: the name {key!r} is a boolean, not a name: YAML reads an unquoted yes, no, on, off, true or'
-                " false as a boolean; quote the name as you meant it, for example 'yes': [...]")
-        elif isinstance(key, (int, float)):
-            problems.append(
-                f'{part}: the name {key!r} is a number, not a name: YAML reads unquoted names such as 0x1F, 012 or'
-                " 12:30 as numbers; quote the name as you meant it, for example '12:30': [...]")
-        elif not isinstance(key, str):
-            problems.append(f'{part}: the name {key!r} is a {type(key).__name__}, not a name; quote it')
-    return problems
-
-
 def _parse_mapping(
     part: str,
     shape: str,
     value: t.Any,
     ipv4_only: bool,
-    strip: bool,
     name_problems: t.Callable[[str], list[str]],
     problems: list[str],
 ) -> dict[str, list[str]] | None:
     """A ``name -> list of IPs`` part of the layout, normalized; ``None`` when not given or not a mapping.
 
-    Names are cleaned as every module cleans them (``_names``: subuser names are stripped, pool names kept as
-    given).
+    Names are cleaned as every module cleans them (``_names``: stripped of surrounding whitespace).
     """
     if value is None:
         return None
@@ -199,7 +175,7 @@ def _parse_mapping(
     given: dict[str, str] = {}
     for raw_name, members in value.items():
         try:
-            [name] = clean_names([raw_name], part, strip=strip)
+            [name] = clean_names([raw_name], part)
         except SendGridInputError as exc:
             problems.append(exc.message)
             continue
@@ -464,6 +440,58 @@ class LayoutPlan:
             'reverse_dns_deleted': sum(len(change.others) for change in self.ips.values()),
             'writes': len(self.writes()),
         }
+
+    def report(self, check_mode: bool = False) -> list[str]:
+        """What changed (in check mode, would change), in lines for a person: the counts of ``summary()``, then one
+        line per pool and subuser of ``changes()``, one per warmup direction and one per declared IP that changes;
+        last, one per A record SendGrid has not found yet (also when nothing changed). The role prints them."""
+        would = check_mode
+        if not self.changed:
+            return [f'The account already matches the IP layout: nothing {"would change" if would else "changed"}.',
+                    *self._dns_lines()]
+        counts = self.summary()
+        add, remove = ('would add', 'would remove') if would else ('added', 'removed')
+        lines = [
+            f'{"Check mode, nothing was written. Would make" if would else "Made"} {counts["writes"]} write(s):'
+            f' {counts["subusers_changed"]} subuser(s) changed, {counts["pools_created"]} pool(s) created,'
+            f' {counts["pools_changed"]} pool(s) changed, {counts["ips_added"]} IP assignment(s) added,'
+            f' {counts["ips_removed"]} removed, warmup started for {counts["warmup_started"]} IP(s), stopped for'
+            f' {counts["warmup_stopped"]}, {counts["ip_settings_changed"]} IP(s) with new settings,'
+            f' {counts["reverse_dns_created"]} reverse DNS record(s) created, {counts["reverse_dns_deleted"]} deleted.'
+        ]
+        for name, change in self.pools.items():
+            if change.changed:
+                created = ('would be created; ' if would else 'created; ') if not change.exists else ''
+                lines.append(f'pool {name}: {created}{add} [{", ".join(change.added)}],'
+                             f' {remove} [{", ".join(change.removed)}]')
+        for name, change in self.subusers.items():
+            if change.changed:
+                lines.append(f'subuser {name}: {add} [{", ".join(change.added)}], {remove} [{", ".join(change.removed)}]')
+        if self.warmup is not None and self.warmup.added:
+            lines.append(f'warmup: {"would start" if would else "started"} for {", ".join(self.warmup.added)}')
+        if self.warmup is not None and self.warmup.removed:
+            lines.append(f'warmup: {"would stop" if would else "stopped"} for {", ".join(self.warmup.removed)}'
+                         f' (they {"would" if would else "now"} send their full volume)')
+        for ip, change in self.ips.items():
+            if not change.changed:
+                continue
+            said = change.change()
+            parts = []
+            if said['settings']:
+                settings = ', '.join(f'{field}={value}' for field, value in sorted(said['settings'].items()))
+                parts.append(f'{"would set" if would else "set"} {settings}')
+            if said['reverse_dns']:
+                record = said['reverse_dns']
+                replacing = f', replacing {", ".join(record["deleted"])}' if record['deleted'] else ''
+                parts.append(f'reverse DNS {"would be " if would else ""}'
+                             f'{"created" if record["created"] else "cleaned up"}{replacing}')
+            lines.append(f'IP {ip}: {"; ".join(parts)}')
+        return lines + self._dns_lines()
+
+    def _dns_lines(self) -> list[str]:
+        """One line per A record SendGrid has not found yet: the operator must create it."""
+        return [f'DNS: create the A record {record["host"] if record["host"] is not None else "(the host SendGrid chooses)"}'
+                f' -> {record["data"]}' for record in self.a_records() if not record['valid']]
 
     def state(self, which: str) -> dict[str, t.Any]:
         """The declared parts ``before`` or ``after``, with sorted lists (pools that do not exist yet are left out

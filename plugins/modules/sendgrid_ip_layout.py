@@ -56,10 +56,15 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reads the account and returns the full plan (RV(changes), RV(summary) and, in diff mode, the diff) without
-        any write.
+      - Reads the account and returns the full plan (RV(changes), RV(summary), RV(report) and, in diff mode, the
+        diff) without any write.
   diff_mode:
     support: full
+    details:
+      - The diff has the declared parts before and after the task (in check mode, what they would be), with sorted
+        lists; only the pools and subusers the layout names, and C(warmup) with every warming IP of the account.
+      - C(before) and C(after) are JSON text in UTF-8, so names show as written (C(marketing-üß), never escaped);
+        a registered result reads them back with C(result.diff.after | from_json).
 options:
   pools:
     description:
@@ -67,8 +72,8 @@ options:
       - A pool that does not exist is created with its IPs in the same call.
       - With O(ips_state=present), IPs are only added to each pool; with O(ips_state=exact), each named pool holds
         exactly the listed IPs (an empty list empties it).
-      - Pool names are 2 to 64 characters long and must not start with a dot or a space. A pool holds at most 100 IPs
-        and an account at most 100 pools.
+      - Pool names are stripped of surrounding whitespace, 2 to 64 characters long, and must not start with a dot.
+        A pool holds at most 100 IPs and an account at most 100 pools.
       - Quote names that YAML would read as something else; an unquoted V(yes), V(off), V(0x1F) or V(12:30) is a
         boolean or a number, not a name, and fails the task before any request.
       - An IP joins a pool only if the parent account may send from it (C(is_parent_assigned)); set that in O(ips)
@@ -290,23 +295,25 @@ changes:
       192.0.2.20:
         settings: {is_auto_warmup: false}
         reverse_dns: {created: true, domain: example.com, subdomain: mail, deleted: []}
-layout:
+report:
   description:
-    - The declared parts of the account after the task (in check mode, what they would be), with sorted lists.
-    - Only the keys of the parts the layout gives (C(pools), C(subusers), C(warmup), C(ips)), and in them only the
-      pools, subusers and IPs it names. C(warmup) lists every warming IP of the account.
-    - C(ips) maps each IP to its declared settings and, when declared, C(reverse_dns) (V(null) for no record, or
-      C(domain), C(subdomain), C(rdns) and C(valid); C(rdns) is V(null) in check mode for a record to create).
+    - What changed (in check mode, would change) in lines for a person, made from RV(summary) and RV(changes). The
+      C(mailops.sendgrid.ip_layout) role prints them.
+    - The first line gives the counts, or says that the account already matches the layout. Then one line per
+      changed pool and subuser, with the IPs added and removed, one per warmup direction, one per IP of O(ips)
+      that changes, and last, also when nothing changed, one per A record of RV(a_records) that SendGrid has not
+      found yet, which names the record to create.
   returned: success
-  type: dict
+  type: list
+  elements: str
+  version_added: 0.2.0
   sample:
-    pools: {marketing: [192.0.2.20], transactional: [192.0.2.10, 192.0.2.11]}
-    subusers: {newsletter: [192.0.2.20, 192.0.2.21], shop-eu: [192.0.2.10]}
-    warmup: [192.0.2.21]
-    ips:
-      192.0.2.20:
-        is_auto_warmup: false
-        reverse_dns: {domain: example.com, subdomain: mail, rdns: o1.mail.example.com, valid: false}
+    - 'Made 3 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s) changed, 2 IP assignment(s) added,
+      1 removed, warmup started for 1 IP(s), stopped for 0, 0 IP(s) with new settings, 0 reverse DNS record(s)
+      created, 0 deleted.'
+    - 'pool marketing: created; added [192.0.2.20], removed []'
+    - 'subuser newsletter: added [192.0.2.21], removed [192.0.2.22]'
+    - 'warmup: started for 192.0.2.21'
 a_records:
   description:
     - The A records the operator must create at the DNS host, one for each reverse DNS record O(ips) declares,
@@ -421,11 +428,11 @@ def main() -> None:
             'check_mode': sg.check_mode,
             'summary': plan.summary(),
             'changes': plan.changes(),
-            'layout': plan.state('after'),
             'a_records': plan.a_records(),
+            'report': plan.report(sg.check_mode),
         }
         if sg.diff_mode:
-            result['diff'] = {'before': plan.state('before'), 'after': plan.state('after')}
+            result['diff'] = sg.diff(plan.state('before'), plan.state('after'))
         sg.exit_json(**result)
 
 

@@ -4,7 +4,7 @@
     BENCH_API_KEY=... direct.py --url URL --desired desired.json [--reads fixed|needed] [--concurrency 1]
 
 ``--reads fixed --concurrency 1`` is way (d): it reads every IP (``GET /v3/ips``) and every subuser
-(``GET /v3/subusers``), 500 a page, stopping at a short page, then makes one
+(``GET /v3/subusers``), 10,000 and 500 a page as the collection reads them, stopping at a short page, then makes one
 ``PUT /v3/subusers/{name}/ips`` per subuser whose IPs differ, one after the other.
 
 ``--reads needed --concurrency C`` is way (e), the best a program can do with the rules the collection
@@ -12,7 +12,7 @@ follows (``plugins/module_utils/_layout.py``): it reads ``GET /v3/ips`` (all pag
 comparison and the checks before the first write need: ``GET /v3/subusers`` (existence, ids, regions)
 when a subuser gains an IP or holds none, and ``GET /v3/send_ips/ips`` (the IPs' regions) when an IP
 joins a subuser; it checks that every subuser exists and that every IP it gains is of the subuser's
-region, then makes the same writes as the role's plan with ``exclusive: true`` (one PUT per differing
+region, then makes the same writes as the role's plan with ``ips_state: exact`` (one PUT per differing
 subuser) with C workers, each with a ``requests.Session`` of its own. Its limit/offset pages follow
 the client's rule (a page shorter than the limit ends the list only when the server has served a
 longer one, so a short first page costs one more read: a server may cap the limit).
@@ -35,7 +35,8 @@ from urllib.parse import quote
 
 import requests
 
-PAGE_SIZE = 500               # GET /v3/ips and GET /v3/subusers, as the collection reads them
+IPS_PAGE_SIZE = 10000         # GET /v3/ips, as the collection reads it (the API documents no maximum)
+PAGE_SIZE = 500               # GET /v3/subusers, as the collection reads it
 SEND_IPS_PAGE_SIZE = 1000     # GET /v3/send_ips/ips, as the collection reads it
 IP_REGION_OF_SUBUSER_REGION = {'global': 'us', 'eu': 'eu'}
 
@@ -80,7 +81,7 @@ class Reader:
                 return items
 
 
-def read_needed(reader: Reader, desired: dict[str, set[str]], ips_page_size: int = PAGE_SIZE) -> dict[str, set[str]]:
+def read_needed(reader: Reader, desired: dict[str, set[str]], ips_page_size: int = IPS_PAGE_SIZE) -> dict[str, set[str]]:
     """(e): GET /v3/ips, then only what the checks need; returns the current IPs of each subuser."""
     records = reader.offset_pages('/v3/ips', ips_page_size)
     current = current_ips(records)
@@ -99,7 +100,7 @@ def read_needed(reader: Reader, desired: dict[str, set[str]], ips_page_size: int
     return current
 
 
-def read_fixed(reader: Reader, desired: dict[str, set[str]], ips_page_size: int = PAGE_SIZE) -> dict[str, set[str]]:
+def read_fixed(reader: Reader, desired: dict[str, set[str]], ips_page_size: int = IPS_PAGE_SIZE) -> dict[str, set[str]]:
     """(d): every IP and every subuser, whatever the layout."""
     records = reader.offset_pages('/v3/ips', ips_page_size)
     check_known(desired, {entry['username']: entry for entry in reader.offset_pages('/v3/subusers')})
@@ -127,7 +128,7 @@ def main() -> int:
     parser.add_argument('--reads', choices=('fixed', 'needed'), default='fixed',
                         help="fixed: every IP and subuser, pages stop when short ((d)); needed: the role's rules ((e))")
     parser.add_argument('--concurrency', type=int, default=1, help='writes at a time, one session per worker')
-    parser.add_argument('--ips-page-size', type=int, default=PAGE_SIZE,
+    parser.add_argument('--ips-page-size', type=int, default=IPS_PAGE_SIZE,
                         help='limit of the GET /v3/ips pages (default %(default)s, as the collection; the API documents'
                              ' no maximum)')
     args = parser.parse_args()

@@ -150,6 +150,30 @@ def test_offset_lists_can_serve_fewer_than_asked(api: Api, path: str) -> None:
     assert len(api.get(path, limit=500).json()) == 250
 
 
+@pytest.mark.parametrize("path", ["/v3/ips", "/v3/subusers"])
+def test_offset_lists_can_refuse_a_limit_above_a_maximum(api: Api, path: str) -> None:
+    api.emulator.reset(many_ips_seed(30, subusers=30))
+    assert api.get(path, limit=10000).status_code == 200                        # no maximum by default
+    response = api.emulator.control("POST", "options", json={"max_limits": {path: 20}})
+    assert response.status_code == 200, response.text
+    assert response.json()["options"]["main"]["max_limits"] == {path: 20}
+    assert error_of(api.get(path, limit=21)) == {"field": "limit",
+                                                 "message": "limit must be an integer >= 1 and <= 20"}
+    assert len(api.get(path, limit=20, offset=0).json()) == 20
+    api.emulator.control("POST", "options", json={"max_limits": {path: None}})
+    assert api.get(path, limit=10000).status_code == 200
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"max_limits": {"/v3/ips": 0}}, "options.max_limits./v3/ips: expected an integer >= 1 or null, got 0"),
+    ({"max_limits": {"/v3/send_ips/ips": 5}}, "options.max_limits: '/v3/send_ips/ips' is not a limit/offset list"),
+    ({"max_limits": [500]}, "options.max_limits: expected an object {list path: cap}, got [500]"),
+])
+def test_max_limits_are_checked(api: Api, body: dict[str, Any], problem: str) -> None:
+    response = api.emulator.control("POST", "options", json=body)
+    assert response.status_code == 400 and problem in response.text, response.text
+
+
 def test_subusers_serve_at_most_500_per_page_by_default(api: Api) -> None:
     api.emulator.reset(many_ips_seed(0, subusers=600))
     assert len(api.get("/v3/subusers", limit=1000).json()) == 500

@@ -75,11 +75,15 @@ class Call:
 
 
 def offset_window(call: Call) -> tuple[int, int]:
-    """(offset, number of items to serve).  The account's ``page_caps`` may serve fewer than asked."""
+    """(offset, number of items to serve).  The account's ``page_caps`` may serve fewer than asked;
+    its ``max_limits`` refuse a larger ``limit`` with a 400."""
     limit = call.int_arg("limit", "limit must be an integer >= 1")
     limit = DEFAULT_PAGE_SIZE if limit is None else limit
     if limit < 1:
         raise ApiError(400, "limit must be an integer >= 1", "limit")
+    maximum = call.account.max_limits.get(call.template)
+    if maximum is not None and limit > maximum:
+        raise ApiError(400, f"limit must be an integer >= 1 and <= {maximum}", "limit")
     offset = call.int_arg("offset", "offset must be an integer >= 0") or 0
     if offset < 0:
         raise ApiError(400, "offset must be an integer >= 0", "offset")

@@ -200,10 +200,12 @@ class Control:
         return Outcome(200, {a.id: options_of(a) for a in self._option_accounts()})
 
     def set_options(self) -> Outcome:
-        """Body: {"page_caps": {list: cap | null}, "send_ips_lag": {ip: rule | null}}; all checked first."""
-        body = strict.fields(self.body, "options", (), ("page_caps", "send_ips_lag"), ControlError)
+        """Body: {"page_caps": {list: cap | null}, "max_limits": {list: maximum | null},
+        "send_ips_lag": {ip: rule | null}}; all checked first."""
+        body = strict.fields(self.body, "options", (), ("page_caps", "max_limits", "send_ips_lag"), ControlError)
         accounts = self._option_accounts()
         caps = strict.page_caps(body.get("page_caps", {}), "options.page_caps", CAPPABLE_LISTS, ControlError)
+        maxima = strict.page_caps(body.get("max_limits", {}), "options.max_limits", CAPPABLE_LISTS, ControlError)
         lags = body.get("send_ips_lag", {})
         if not isinstance(lags, dict):
             raise ControlError("options.send_ips_lag: expected an object {ip: rule}")
@@ -215,6 +217,7 @@ class Control:
                 raise ControlError(f"options.send_ips_lag: {ip} is not an IP of account {accounts[0].id!r}")
         for account in accounts:
             strict.apply_caps(account.page_caps, caps)
+            strict.apply_caps(account.max_limits, maxima)
         for ip, rule in rules.items():
             accounts[0].set_lag(accounts[0].ips[ip], rule)
         return Outcome(200, {"ok": True, "options": {a.id: options_of(a) for a in accounts}})
@@ -236,4 +239,5 @@ class Control:
 
 def options_of(account: Account) -> dict[str, Any]:
     return {"page_caps": dict(sorted(account.page_caps.items())),
+            "max_limits": dict(sorted(account.max_limits.items())),
             "send_ips_lag": {r.ip: r.send_ips_lag for r in account.sorted_ips() if r.send_ips_lag is not None}}

@@ -126,6 +126,7 @@ class Account:
         self.remaining_ips = remaining_ips
         self.price_per_ip: float = PRICE_PER_IP
         self.page_caps: dict[str, int] = dict(DEFAULT_PAGE_CAPS)
+        self.max_limits: dict[str, int] = {}              # offset lists that refuse a larger limit with a 400
         self.subusers: dict[str, Subuser] = {}
         self.subusers_by_id: dict[int, Subuser] = {}
         self.pools: dict[str, Pool] = {}

@@ -50,13 +50,13 @@ def lag_rule(value: Any, where: str, error: Callable[[str], Exception]) -> Any:
 
 
 def page_caps(value: Any, where: str, allowed: Iterable[str], error: Callable[[str], Exception]) -> dict[str, Any]:
-    """{list path: cap >= 1 or null (no cap)}."""
+    """{list path: cap (or maximum limit) >= 1, or null (none)}."""
     allowed = list(allowed)
     if not isinstance(value, dict):
         raise error(f"{where}: expected an object {{list path: cap}}, got {json.dumps(value)}")
     for path, cap in value.items():
         if path not in allowed:
-            raise error(f"{where}: {path!r} is not a capped list; allowed: {allowed}")
+            raise error(f"{where}: {path!r} is not a limit/offset list; allowed: {allowed}")
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise error(f"{where}.{path}: expected an integer >= 1 or null, got {json.dumps(cap)}")
     return value

@@ -8,8 +8,8 @@ Import as ``ansible_collections.mailops.sendgrid.tests.unit.helpers.call_log``.
 
 ``calls(transport)``: ``[(method, 'path?query', JSON body or None)]`` of every request, in order.
 ``writes(transport)``: the same, without the GETs.
-``offset_calls(path, count, query='', page_size=500)``: the GETs the client makes to read a limit/offset list
-    of ``count`` items served without a cap (see ``fake_transport.offset_reads``), in the form of ``calls``;
+``offset_calls(path, count, query='', page_size=None)``: the GETs the client makes to read a limit/offset list
+    of ``count`` items served without a cap (see ``fake_transport.offset_reads``, which gives the default page size), in the form of ``calls``;
     ``query`` is the encoded query before ``limit`` and ``offset`` (``'include_region=true'``).
 """
 
@@ -32,7 +32,7 @@ def writes(transport: FakeTransport) -> list[CallEntry]:
     return [call for call in calls(transport) if call[0] != 'GET']
 
 
-def offset_calls(path: str, count: int, query: str = '', page_size: int = 500) -> list[CallEntry]:
+def offset_calls(path: str, count: int, query: str = '', page_size: int | None = None) -> list[CallEntry]:
     entries = []
     for method, _path, params in offset_reads(path, count, page_size=page_size):
         paging = urlencode([('limit', params['limit']), ('offset', params['offset'])], quote_via=quote)

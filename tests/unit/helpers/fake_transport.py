@@ -34,9 +34,10 @@ API
     ``query`` (dict of decoded parameters, last value wins), ``json`` (decoded body or None),
     ``header(name)`` (case-insensitive).
 
-``offset_reads(path, count, query=None, page_size=500) -> list[(method, path, query)]``
+``offset_reads(path, count, query=None, page_size=None) -> list[(method, path, query)]``
     The requests the client makes to list ``count`` items of a limit/offset list served without a cap:
     the full pages, then the end (an empty page, or one more read that confirms a short first page).
+    ``page_size`` defaults to ``offset_page_size(path)``, the limit the client asks of that list.
 
 ``FakeClock(start=1000.0, wall_start=1_700_000_000.0)``
     ``clock()`` (monotonic), ``wall_clock()`` (Unix time) and ``sleep(seconds)``; ``sleep``
@@ -62,7 +63,7 @@ import json
 import typing as t
 from urllib.parse import parse_qsl, urlsplit
 
-from ansible_collections.mailops.sendgrid.plugins.module_utils._api import SendGridAPI
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import IPS_PAGE_SIZE, SendGridAPI
 from ansible_collections.mailops.sendgrid.plugins.module_utils._client import SendGridClient
 from ansible_collections.mailops.sendgrid.plugins.module_utils._http import HTTPResponse, Transport, TransportError
 
@@ -127,8 +128,14 @@ def offset_list(items: t.Sequence[t.Any], path: str | None = None,
     return OffsetList(items, path, headers)
 
 
+def offset_page_size(path: str) -> int:
+    """The limit the client asks of a limit/offset list (``_api``'s page sizes): 10,000 for ``/v3/ips``, else 500."""
+    return IPS_PAGE_SIZE if path == '/v3/ips' else 500
+
+
 def offset_reads(path: str, count: int, query: t.Mapping[str, str] | None = None,
-                 page_size: int = 500) -> list[tuple[str, str, dict[str, str]]]:
+                 page_size: int | None = None) -> list[tuple[str, str, dict[str, str]]]:
+    page_size = page_size or offset_page_size(path)
     base = dict(query or {})
     if 0 < count < page_size:
         return [('GET', path, {**base, 'limit': str(page_size), 'offset': '0'}),

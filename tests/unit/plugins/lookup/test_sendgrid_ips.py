@@ -108,7 +108,7 @@ def requested(transport):
     return [(call.method, call.path, call.query) for call in transport.calls]
 
 
-IPS_CALL = ('GET', '/v3/ips', {'limit': '500', 'offset': '0'})
+IPS_CALL = ('GET', '/v3/ips', {'limit': '10000', 'offset': '0'})
 # A whole listing: the short first page, then the read that confirms it (the server may cap the limit asked).
 IPS_CALLS = offset_reads('/v3/ips', len(IPS))
 SUBUSERS_CALLS = offset_reads('/v3/subusers', len(SUBUSERS), {'include_region': 'true'})
@@ -125,7 +125,7 @@ def test_default_lists_every_address_sorted_with_one_listing(lookup, transport):
     assert run(lookup) == ['192.0.2.9', '192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13']
     assert requested(transport) == IPS_CALLS
     call = transport.calls[0]
-    assert call.url == 'https://api.sendgrid.com/v3/ips?limit=500&offset=0'
+    assert call.url == 'https://api.sendgrid.com/v3/ips?limit=10000&offset=0'
     assert call.header('Authorization') == f'Bearer {API_KEY}'
     assert call.header('on-behalf-of') is None
     assert call.timeout == 30.0
@@ -305,7 +305,7 @@ def test_connection_options_reach_the_client(lookup, transport):
     run(lookup, api_key='SG.direct', api_url='http://127.0.0.1:8080/', on_behalf_of='shop-eu', timeout=7.5,
         validate_certs=False, max_retries=0, retry_budget=3)
     [call] = transport.calls
-    assert call.url == 'http://127.0.0.1:8080/v3/ips?limit=500&offset=0'
+    assert call.url == 'http://127.0.0.1:8080/v3/ips?limit=10000&offset=0'
     assert call.header('Authorization') == 'Bearer SG.direct'
     assert call.header('on-behalf-of') == 'shop-eu'
     assert call.timeout == 7.5
@@ -331,7 +331,7 @@ def test_max_retries_and_retry_budget_reach_the_client(lookup, plugin_module, mo
 def test_region_eu_selects_the_eu_api(lookup, transport):
     transport.add(body=[])
     run(lookup, region='eu')
-    assert transport.calls[0].url == 'https://api.eu.sendgrid.com/v3/ips?limit=500&offset=0'
+    assert transport.calls[0].url == 'https://api.eu.sendgrid.com/v3/ips?limit=10000&offset=0'
 
 
 def test_key_and_url_fall_back_to_the_environment(lookup, transport, monkeypatch):
@@ -340,7 +340,7 @@ def test_key_and_url_fall_back_to_the_environment(lookup, transport, monkeypatch
     transport.add(body=[])
     lookup.run([], variables={})
     [call] = transport.calls
-    assert call.url == 'http://localhost:9999/v3/ips?limit=500&offset=0'
+    assert call.url == 'http://localhost:9999/v3/ips?limit=10000&offset=0'
     assert call.header('Authorization') == 'Bearer SG.from-env'
 
 
@@ -350,7 +350,7 @@ def test_direct_options_win_over_the_environment(lookup, transport, monkeypatch)
     transport.add(body=[])
     run(lookup, api_key='SG.direct', api_url='https://api.example.com')
     [call] = transport.calls
-    assert call.url == 'https://api.example.com/v3/ips?limit=500&offset=0'
+    assert call.url == 'https://api.example.com/v3/ips?limit=10000&offset=0'
     assert call.header('Authorization') == 'Bearer SG.direct'
 
 
@@ -360,7 +360,7 @@ def test_real_transport_sends_through_requests(lookup, mocker):
     assert run(lookup, api_url='http://127.0.0.1:8080', timeout=5, validate_certs=False) == []
     send.assert_called_once()
     session, method, url = send.call_args.args
-    assert (method, url) == ('GET', 'http://127.0.0.1:8080/v3/ips?limit=500&offset=0')
+    assert (method, url) == ('GET', 'http://127.0.0.1:8080/v3/ips?limit=10000&offset=0')
     assert send.call_args.kwargs['headers']['Authorization'] == f'Bearer {API_KEY}'
     assert send.call_args.kwargs['timeout'] == 5.0
     assert send.call_args.kwargs['allow_redirects'] is False

@@ -839,3 +839,117 @@ def test_writes_on_the_benchmarks_n500_workload(exclusive, writes):
     assert plan.summary()['subusers_changed'] == len(workload.differing) == 167
     assert sum(len(change.added) for change in plan.subusers.values()) == 334
     assert plan.summary()['writes'] == writes
+
+
+class CountingIPs(dict):
+    """``AccountSnapshot.ips`` that counts the walks over all its keys (``set(ips)``, ``for ip in ips``)."""
+
+    walks = 0
+
+    def __iter__(self):
+        CountingIPs.walks += 1
+        return super().__iter__()
+
+
+def _walks_over_account_ips(subusers: int) -> int:
+    ips = [{'ip': f'10.1.{n // 250}.{n % 250 + 1}', 'subusers': [f'user-{n % subusers:04d}']}
+           for n in range(2 * subusers)]
+    snapshot = AccountSnapshot(ips)
+    layout = parse_layout(subusers={f'user-{n:04d}': [f'10.1.{m // 250}.{m % 250 + 1}' for m in (n, n + subusers)]
+                                    for n in range(subusers)}, exclusive=True)
+    snapshot.ips = CountingIPs(snapshot.ips)
+    CountingIPs.walks = 0
+    plan = plan_layout(layout, snapshot)
+    assert not plan.changed
+    return CountingIPs.walks
+
+
+def test_checking_every_declared_list_walks_the_accounts_ips_a_fixed_number_of_times():
+    # A set of the account's IPs built once per declared list made a no-op at 5,000 subusers on 20,000 IPs quadratic
+    # (100 million set insertions, seconds of CPU): the walks must not grow with the number of declared lists.
+    assert _walks_over_account_ips(10) == _walks_over_account_ips(400) <= 2
+
+
+# The role's summary task before the module wrote its lines (roles/ip_layout/tasks/main.yml, with the per-IP lines
+# of 0.2.0): report() must give the lines this template gave, so the role's output stays what it was.
+ROLE_TEMPLATE = """\
+{% set r = ip_layout_result %}
+{% set s = r.summary %}
+{% set w = ip_layout_would %}
+{% set add, remove = ('would add', 'would remove') if w else ('added', 'removed') %}
+{% if not r.changed %}
+The account already matches the IP layout: nothing {{ 'would change' if w else 'changed' }}.
+{% else %}
+{{ 'Check mode, nothing was written. Would make' if w else 'Made' }} {{ s.writes }} write(s):
+{{- ' ' ~ s.subusers_changed }} subuser(s) changed, {{ s.pools_created }} pool(s) created,
+{{- ' ' ~ s.pools_changed }} pool(s) changed, {{ s.ips_added }} IP assignment(s) added, {{ s.ips_removed }} removed,
+{{- ' ' }}warmup started for {{ s.warmup_started }} IP(s), stopped for {{ s.warmup_stopped }},
+{{- ' ' ~ s.ip_settings_changed }} IP(s) with new settings, {{ s.reverse_dns_created }} reverse DNS record(s) created,
+{{- ' ' ~ s.reverse_dns_deleted }} deleted.
+{% for name, change in r.changes.pools.items() %}
+pool {{ name }}: {{ ('would be created; ' if w else 'created; ') if change.created else '' }}
+{{- add }} [{{ change.added | join(', ') }}], {{ remove }} [{{ change.removed | join(', ') }}]
+{% endfor %}
+{% for name, change in r.changes.subusers.items() %}
+subuser {{ name }}: {{ add }} [{{ change.added | join(', ') }}], {{ remove }} [{{ change.removed | join(', ') }}]
+{% endfor %}
+{% if r.changes.warmup.started %}
+warmup: {{ 'would start' if w else 'started' }} for {{ r.changes.warmup.started | join(', ') }}
+{% endif %}
+{% if r.changes.warmup.stopped %}
+warmup: {{ 'would stop' if w else 'stopped' }} for {{ r.changes.warmup.stopped | join(', ') }}
+{{- ' ' }}(they {{ 'would' if w else 'now' }} send their full volume)
+{% endif %}
+{% for ip, change in (r.changes.ips | default({})).items() %}
+IP {{ ip }}: {{ [
+    (('would set ' if w else 'set ') ~ (change.settings | dictsort | map('join', '=') | join(', ')))
+      if change.settings else none,
+    ('reverse DNS ' ~ ('would be ' if w else '') ~ ('created' if change.reverse_dns.created else 'cleaned up')
+      ~ ((', replacing ' ~ change.reverse_dns.deleted | join(', ')) if change.reverse_dns.deleted else ''))
+      if change.reverse_dns else none,
+  ] | select | join('; ') }}
+{% endfor %}
+{% endif %}
+{% for a in r.a_records | default([]) if not a.valid %}
+DNS: create the A record {{ a.host if a.host is not none else '(the host SendGrid chooses)' }} -> {{ a.data }}
+{% endfor %}"""
+
+
+def _role_lines(plan, check_mode):
+    jinja2 = pytest.importorskip('jinja2')
+    template = jinja2.Environment(trim_blocks=True).from_string(ROLE_TEMPLATE)
+    result = {'changed': plan.changed, 'summary': plan.summary(), 'changes': plan.changes(),
+              'a_records': plan.a_records()}
+    text = template.render(ip_layout_result=result, ip_layout_would=check_mode)
+    return [line for line in text.splitlines() if line != '']
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+@pytest.mark.parametrize('declared', [
+    {'pools': {'transactional': ['192.0.2.10', '192.0.2.11']}, 'subusers': {'shop-eu': ['192.0.2.10']},
+     'warmup': ['192.0.2.21'], 'exclusive': True},
+    {'pools': {'transactional': ['192.0.2.10', '192.0.2.12'], 'marketing': ['192.0.2.20'], 'empty': []},
+     'subusers': {'shop-eu': ['192.0.2.10'], 'newsletter': ['192.0.2.20'], 'shop-us': ['192.0.2.12', '192.0.2.22']},
+     'warmup': ['192.0.2.22'], 'exclusive': True},
+    {'subusers': {'shop-eu': ['192.0.2.20', '192.0.2.22']}, 'warmup': ['192.0.2.10', '192.0.2.11']},
+    {'warmup': [], 'exclusive': True},
+])
+def test_the_report_is_the_lines_the_role_printed(declared, check_mode):
+    plan, _report = converge_layout(api_for(account()), check_mode=True, **declared)
+    assert plan.report(check_mode) == _role_lines(plan, check_mode)
+
+
+def test_the_report_says_what_changed_in_a_line_each():
+    plan, _report = converge_layout(
+        api_for(account()), check_mode=True, exclusive=True,
+        pools={'marketing': ['192.0.2.20']}, subusers={'newsletter': ['192.0.2.20']}, warmup=['192.0.2.22'])
+    assert plan.report(check_mode=True) == [
+        'Check mode, nothing was written. Would make 4 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s)'
+        ' changed, 1 IP assignment(s) added, 1 removed, warmup started for 1 IP(s), stopped for 1, 0 IP(s) with new'
+        ' settings, 0 reverse DNS record(s) created, 0 deleted.',
+        'pool marketing: would be created; would add [192.0.2.20], would remove []',
+        'subuser newsletter: would add [], would remove [192.0.2.11]',
+        'warmup: would start for 192.0.2.22',
+        'warmup: would stop for 192.0.2.21 (they would send their full volume)',
+    ]
+    assert plan.report()[0].startswith('Made 4 write(s): ')

@@ -38,7 +38,7 @@ def test_list_ips():
     # a short first page is confirmed by one more read: the server may cap the limit it was asked for
     api = make_api((200, [{'ip': '192.0.2.1'}]), (200, []))
     assert api.list_ips() == [{'ip': '192.0.2.1'}]
-    assert calls(api) == [('GET', f'{BASE}/v3/ips?limit=500&offset=0', None),
+    assert calls(api) == [('GET', f'{BASE}/v3/ips?limit=10000&offset=0', None),
                           ('GET', f'{BASE}/v3/ips?limit=1&offset=1', None)]
 
 
@@ -47,7 +47,7 @@ def test_list_ips_with_filters_and_pages():
     api = make_api((200, page), (200, [{'ip': '198.51.100.1'}]))
     assert len(api.list_ips(subuser='shop eu', ip='192.0.2.1')) == 501
     assert [c[1] for c in calls(api)] == [
-        f'{BASE}/v3/ips?subuser=shop%20eu&ip=192.0.2.1&limit=500&offset=0',
+        f'{BASE}/v3/ips?subuser=shop%20eu&ip=192.0.2.1&limit=10000&offset=0',
         f'{BASE}/v3/ips?subuser=shop%20eu&ip=192.0.2.1&limit=500&offset=500',
     ]
 

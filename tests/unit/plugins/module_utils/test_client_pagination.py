@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.mailops.sendgrid.plugins.module_utils._api import (
+    IPS_FALLBACK_PAGE_SIZE,
+    IPS_PAGE_SIZE,
+    SendGridAPI,
+)
 from ansible_collections.mailops.sendgrid.plugins.module_utils._client import Shape
-from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridUnexpectedResponseError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import (
+    SendGridUnexpectedResponseError,
+    SendGridValidationError,
+)
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     FakeTransport,
     empty_response,
@@ -244,3 +252,60 @@ def test_cursor_accepts_the_key_directly_under_metadata():
         f'{BASE}/v3/send_ips/ips?limit=100',
         f'{BASE}/v3/send_ips/ips?limit=100&after_key=7',
     ]
+
+
+# ------------------------------------------------------------------ a server that refuses a large limit
+
+def limit_refusing_server(items, max_limit, cap=10_000):
+    """A limit/offset server that answers a limit above ``max_limit`` with a 400 naming ``limit``."""
+    def respond(call):
+        limit, offset = int(call.query['limit']), int(call.query['offset'])
+        if limit > max_limit:
+            return json_response(400, {'errors': [{'field': 'limit', 'message': f'limit must be <= {max_limit}'}]})
+        return json_response(200, items[offset:offset + min(limit, cap)])
+    return FakeTransport(responder=respond)
+
+
+def test_offset_a_refused_large_limit_falls_back_once_and_is_remembered():
+    items = [{'n': n} for n in range(1200)]
+    client = make_client(transport=limit_refusing_server(items, max_limit=500))
+    pages = client.iter_offset_pages('/v3/ips', page_size=10_000, fallback_page_size=500)
+    assert list(pages) == items
+    assert [(c.query['limit'], c.query['offset']) for c in client.transport.calls] == [
+        ('10000', '0'), ('500', '0'), ('500', '500'), ('500', '1000')]
+    # The same client asks the size the server accepts from then on: no refused read again.
+    del client.transport.calls[:]
+    assert list(client.iter_offset_pages('/v3/ips', page_size=10_000, fallback_page_size=500)) == items
+    assert [c.query['limit'] for c in client.transport.calls] == ['500', '500', '500']
+
+
+def test_offset_a_refused_fallback_limit_is_the_error():
+    client = make_client(transport=limit_refusing_server([{'n': 1}], max_limit=100))
+    with pytest.raises(SendGridValidationError) as info:
+        list(client.iter_offset_pages('/v3/ips', page_size=10_000, fallback_page_size=500))
+    assert info.value.status == 400 and 'limit must be <= 100' in info.value.message
+    assert [c.query['limit'] for c in client.transport.calls] == ['10000', '500']
+
+
+@pytest.mark.parametrize('fallback', [None, 10_000])
+def test_offset_without_a_smaller_fallback_a_400_is_the_error_at_once(fallback):
+    client = make_client(transport=limit_refusing_server([{'n': 1}], max_limit=500))
+    with pytest.raises(SendGridValidationError):
+        list(client.iter_offset_pages('/v3/ips', page_size=10_000, fallback_page_size=fallback))
+    assert len(client.transport.calls) == 1
+
+
+def test_offset_a_400_after_the_first_page_is_never_retried_with_another_limit():
+    client = make_client((200, ['a', 'b']), (400, {'errors': [{'field': 'offset', 'message': 'bad offset'}]}))
+    with pytest.raises(SendGridValidationError):
+        list(client.iter_offset_pages('/v3/ips', page_size=2, fallback_page_size=1))
+    assert len(client.transport.calls) == 2
+
+
+def test_list_ips_asks_large_pages_and_falls_back_to_500_when_refused():
+    assert (IPS_PAGE_SIZE, IPS_FALLBACK_PAGE_SIZE) == (10_000, 500)
+    items = [{'ip': f'192.0.2.{n}', 'subusers': [], 'pools': [], 'warmup': False} for n in range(1, 4)]
+    api = SendGridAPI(make_client(transport=limit_refusing_server(items, max_limit=500)))
+    assert api.list_ips() == items
+    assert [(c.query['limit'], c.query['offset']) for c in api.client.transport.calls] == [
+        ('10000', '0'), ('500', '0'), ('3', '3')]

@@ -161,7 +161,7 @@ def test_basic_fields_without_filters_read_only_v3_ips():
     api = routed_api()
     result = list_account_ips(api, IPListingQuery(fields=BASIC))
     assert paths(api) == [('GET', '/v3/ips')]
-    assert api.client.transport.calls[0].query == {'limit': '500', 'offset': '0'}
+    assert api.client.transport.calls[0].query == {'limit': '10000', 'offset': '0'}
     assert ips_of(result) == ['192.0.2.2', '192.0.2.3', '192.0.2.10', '198.51.100.1']
     assert result['ips'][2] == {'ip': '192.0.2.10', 'subusers': ['bob'], 'pools': ['p1'], 'warmup': True,
                                 'start_date': 1700000000, 'rdns': 'o1.mail.example.com', 'whitelabeled': True}

@@ -33,14 +33,13 @@ def test_clean_name_strips_and_refuses_empty():
             clean_name(value, 'subuser')
 
 
-def test_pool_names_are_stripped_like_every_name_whatever_strip_says():
-    # strip=False was how callers kept pool names as given before 0.2.0: it is accepted and ignored.
+def test_pool_names_are_stripped_like_every_name():
+    # Before 0.2.0 pool names were kept as given (a stray space made one module miss a pool another found).
     assert clean_name(' big pool ', 'pool') == 'big pool'
-    assert clean_name(' big pool ', 'pool', strip=False) == 'big pool'
-    assert clean_names(['b ', 'a', ' b'], 'pools', strip=False) == ['a', 'b']
+    assert clean_names(['b ', 'a', ' b'], 'pools') == ['a', 'b']
     for value in ('', '   ', None):
         with pytest.raises(SendGridInputError, match='^pool: must not be empty$'):
-            clean_name(value, 'pool', strip=False)
+            clean_name(value, 'pool')
 
 
 def test_renamed_from_gives_a_deprecated_alias_removed_in_1_0_0():

@@ -94,12 +94,10 @@ def test_matching_layout_reads_only_the_ip_listing():
                                  'ips_removed': 0, 'warmup_started': 0, 'warmup_stopped': 0, 'ip_settings_changed': 0,
                                  'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 0}
     assert result['changes'] == {'subusers': {}, 'pools': {}, 'warmup': {'started': [], 'stopped': []}}
-    assert result['layout'] == {
-        'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
-        'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20'], 'shop-eu': ['192.0.2.10'], 'shop-us': ['192.0.2.12']},
-        'warmup': ['192.0.2.21'],
-    }
-    assert 'diff' not in result.result
+    assert result['report'] == ['The account already matches the IP layout: nothing changed.']
+    # The result stays small whatever the layout's size: no echo of the declared pools and subusers (0.1.0's
+    # `layout`), and the before and after of the declared parts only in diff mode.
+    assert 'layout' not in result.result and 'diff' not in result.result
     transport.assert_done()
 
 
@@ -108,7 +106,7 @@ def test_omitted_parts_are_neither_read_nor_written():
     result = run({'warmup': ['192.0.2.21'], 'ips_state': 'exact'}, transport)
     assert result['changed'] is False
     assert calls(transport) == [*READ_IPS]
-    assert result['layout'] == {'warmup': ['192.0.2.21']}
+    assert result['report'] == ['The account already matches the IP layout: nothing changed.']
 
 
 # ------------------------------------------------------------------------------------ the fewest writes
@@ -152,7 +150,7 @@ def test_ips_state_exact_sets_the_exact_set_and_stops_unlisted_warmup():
     assert result['summary'] == {'subusers_changed': 1, 'pools_created': 0, 'pools_changed': 1, 'ips_added': 1,
                                  'ips_removed': 2, 'warmup_started': 1, 'warmup_stopped': 1, 'ip_settings_changed': 0,
                                  'reverse_dns_created': 0, 'reverse_dns_deleted': 0, 'writes': 5}
-    assert result['diff'] == {
+    assert result.diff == {
         'before': {'pools': {'transactional': ['192.0.2.10', '192.0.2.11']},
                    'subusers': {'newsletter': ['192.0.2.11', '192.0.2.20']},
                    'warmup': ['192.0.2.21']},
@@ -179,7 +177,7 @@ def test_missing_pool_is_created_with_its_ips_in_the_body():
     assert result['changes']['pools'] == {'marketing': {'created': True, 'added': ['192.0.2.20', '192.0.2.22'],
                                                         'removed': []}}
     assert result['summary']['pools_created'] == 1 and result['summary']['ips_added'] == 2
-    assert result['diff'] == {'before': {'pools': {}}, 'after': {'pools': {'marketing': ['192.0.2.20', '192.0.2.22']}}}
+    assert result.diff == {'before': {'pools': {}}, 'after': {'pools': {'marketing': ['192.0.2.20', '192.0.2.22']}}}
 
 
 # ------------------------------------------------------------------------------------ check mode
@@ -197,9 +195,18 @@ def test_check_mode_returns_the_full_plan_and_writes_nothing():
         'warmup': {'started': ['192.0.2.22'], 'stopped': ['192.0.2.21']},
     }
     assert result['summary']['writes'] == 4
-    assert result['diff']['after'] == {'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
+    assert result.diff['after'] == {'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
                                        'warmup': ['192.0.2.22']}
-    assert result['layout'] == result['diff']['after']
+    assert result['report'] == [
+        'Check mode, nothing was written. Would make 4 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s)'
+        ' changed, 2 IP assignment(s) added, 1 removed, warmup started for 1 IP(s), stopped for 1, 0 IP(s) with new'
+        ' settings, 0 reverse DNS record(s) created, 0 deleted.',
+        'pool marketing: would be created; would add [192.0.2.20], would remove []',
+        'subuser shop-eu: would add [192.0.2.22], would remove [192.0.2.10]',
+        'warmup: would start for 192.0.2.22',
+        'warmup: would stop for 192.0.2.21 (they would send their full volume)',
+    ]
+    assert 'layout' not in result.result
     assert result['check_mode'] is True
 
 

@@ -111,9 +111,8 @@ def test_settings_read_the_send_ips_listing_once_and_patch_only_the_ips_that_dif
     assert result['changes']['ips'] == {'192.0.2.13': {'settings': {'is_auto_warmup': True}, 'reverse_dns': None}}
     assert result['summary']['ip_settings_changed'] == 1
     assert result['summary']['writes'] == 1
-    assert result['diff']['before']['ips']['192.0.2.13'] == {'is_auto_warmup': False, 'is_parent_assigned': True}
-    assert result['diff']['after']['ips']['192.0.2.13'] == {'is_auto_warmup': True, 'is_parent_assigned': True}
-    assert result['layout']['ips'] == result['diff']['after']['ips']
+    assert result.diff['before']['ips']['192.0.2.13'] == {'is_auto_warmup': False, 'is_parent_assigned': True}
+    assert result.diff['after']['ips']['192.0.2.13'] == {'is_auto_warmup': True, 'is_parent_assigned': True}
     assert result['a_records'] == []
     transport.assert_done()
 
@@ -176,8 +175,8 @@ def test_reverse_dns_reads_the_records_once_and_creates_only_the_missing_one():
         {'ip': '192.0.2.10', 'host': 'o1.mail.example.com', 'type': 'A', 'data': '192.0.2.10', 'valid': True},
         {'ip': '192.0.2.13', 'host': 'o3.mail.example.com', 'type': 'A', 'data': '192.0.2.13', 'valid': False},
     ]
-    assert result['diff']['before']['ips']['192.0.2.13'] == {'reverse_dns': None}
-    assert result['diff']['after']['ips']['192.0.2.13'] == {
+    assert result.diff['before']['ips']['192.0.2.13'] == {'reverse_dns': None}
+    assert result.diff['after']['ips']['192.0.2.13'] == {
         'reverse_dns': {'domain': 'example.com', 'subdomain': 'mail', 'rdns': 'o3.mail.example.com', 'valid': False}}
     transport.assert_done()
 

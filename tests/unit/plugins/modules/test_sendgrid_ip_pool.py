@@ -346,7 +346,7 @@ def test_unknown_ips_are_all_named_in_one_error_before_any_write():
     assert result['msg'] == 'ips: not on this SendGrid account: 192.0.2.99, 198.51.100.7'
     # GET /v3/ips decides which IPs exist: it is read for the IPs the IP-management listing lacks
     # (its short page confirmed by one more read)
-    assert calls(transport)[-2:] == [('GET', '/v3/ips?limit=500&offset=0', None), ('GET', '/v3/ips?limit=2&offset=2', None)]
+    assert calls(transport)[-2:] == [('GET', '/v3/ips?limit=10000&offset=0', None), ('GET', '/v3/ips?limit=2&offset=2', None)]
     assert writes(transport) == []
 
 

@@ -111,7 +111,7 @@ def test_an_ip_only_get_v3_ips_lists_is_warmed_up(answer):
                                         (200, [{'ip': IP, 'start_date': 1735689600}]))
     assert code == 0 and result['changed'] is True
     assert requests == [('GET', WARMUP), ('GET', SEND_IP), ('GET', '/v3/ips'), ('GET', '/v3/ips'), ('POST', WARMUP)]
-    assert calls[2].query == {'ip': IP, 'limit': '500', 'offset': '0'}
+    assert calls[2].query == {'ip': IP, 'limit': '10000', 'offset': '0'}
 
 
 @pytest.mark.parametrize('value', ['192.0.2.256', 'warm-me', '', '2001:db8::1'])
