@@ -46,3 +46,13 @@ def test_a_subuser_name_shows_in_utf8_in_the_diff(sg: Harness) -> None:
     assert run.ok("create")["changed"] is True
     assert '+    "subuser": "müller",' in diff_lines(run.stdout), run.stdout
     assert "\\u00" not in run.stdout, run.stdout
+
+
+def test_a_layout_pool_name_shows_in_utf8_in_the_diff(sg: Harness) -> None:
+    run = sg.run("diff-utf8-layout", [
+        task("layout", "sendgrid_ip_layout", {"pools": {"marketing-üß": ["192.0.2.31"]}}),
+    ], verbosity=0, extra_env=DIFF)
+
+    assert run.ok("layout")["changed"] is True
+    assert '+        "marketing-üß": [' in diff_lines(run.stdout), run.stdout
+    assert "\\u00" not in run.stdout, run.stdout
