@@ -196,7 +196,7 @@ def test_check_mode_returns_the_full_plan_and_writes_nothing():
     }
     assert result['summary']['writes'] == 4
     assert result.diff['after'] == {'pools': {'marketing': ['192.0.2.20']}, 'subusers': {'shop-eu': ['192.0.2.22']},
-                                       'warmup': ['192.0.2.22']}
+                                    'warmup': ['192.0.2.22']}
     assert result['report'] == [
         'Check mode, nothing was written. Would make 4 write(s): 1 subuser(s) changed, 1 pool(s) created, 0 pool(s)'
         ' changed, 2 IP assignment(s) added, 1 removed, warmup started for 1 IP(s), stopped for 1, 0 IP(s) with new'
