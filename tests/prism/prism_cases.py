@@ -306,12 +306,12 @@ CASES: list[Case] = [
     # ---- sendgrid_ip_layout
     Case("layout-check", "sendgrid_ip_layout", dict(LAYOUT),
          "check mode: the full plan from the account's lists, no write", check_mode=True, changed=True,
-         result={"check_mode": True, "changes": LAYOUT_CHANGES, "layout": LAYOUT}, writes=[],
+         result={"check_mode": True, "changes": LAYOUT_CHANGES, "summary.writes": 3}, writes=[],
          reads=("GET /v3/ips", "GET /v3/subusers", "GET /v3/send_ips/pools")),
     Case("layout-apply", "sendgrid_ip_layout", dict(LAYOUT),
          "ips_state=present: a batchAdd to pool 12345, the additive per-IP subuser call (issue 7 §3) and one warmup"
          " start", changed=True,
-         result={"changes": LAYOUT_CHANGES, "layout": LAYOUT,
+         result={"changes": LAYOUT_CHANGES,
                  "summary": {"subusers_changed": 1, "pools_created": 0, "pools_changed": 1, "ips_added": 2,
                              "ips_removed": 0, "warmup_started": 1, "warmup_stopped": 0, "ip_settings_changed": 0,
                              "reverse_dns_created": 0, "reverse_dns_deleted": 0, "writes": 3}},
