@@ -77,7 +77,7 @@ from ._writes import (
 
 __all__ = [
     'DEFAULT_CONCURRENCY', 'AccountSnapshot', 'ApplyReport', 'Layout', 'LayoutPlan', 'SendGridLayoutError',
-    'SendGridPartialApplyError', 'Write', 'apply_plan', 'converge_layout', 'mistyped_keys', 'parse_layout',
+    'SendGridPartialApplyError', 'Write', 'apply_plan', 'converge_layout', 'parse_layout',
     'plan_layout',
 ]
 

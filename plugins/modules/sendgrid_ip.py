@@ -183,7 +183,11 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._ips import (
 from ansible_collections.mailops.sendgrid.plugins.module_utils._module import SendGridModule
 from ansible_collections.mailops.sendgrid.plugins.module_utils._names import clean_names
 from ansible_collections.mailops.sendgrid.plugins.module_utils._rules import Findings, IPFacts, on_account
-from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import Write, ip_subusers_writes, run_in_order
+from ansible_collections.mailops.sendgrid.plugins.module_utils._writes import (
+    ip_settings_write,
+    ip_subusers_writes,
+    run_in_order,
+)
 
 SETTINGS = ('is_auto_warmup', 'is_parent_assigned', 'is_enabled')
 
@@ -193,11 +197,6 @@ def ip_state(record: t.Mapping[str, t.Any], subusers: t.Iterable[str] | None) ->
     if subusers is not None:
         state['subusers'] = sorted(subusers)
     return state
-
-
-def settings_write(address: str, settings: dict[str, bool]) -> Write:
-    text = ', '.join(f'{field}={str(value).lower()}' for field, value in sorted(settings.items()))
-    return Write(f'set {text} on {address}', lambda api: api.update_send_ip(address, **settings), UPDATE_SEND_IP)
 
 
 def main() -> None:
@@ -259,7 +258,7 @@ def main() -> None:
                                    where=lambda name: f'subusers: {name}')
         findings.settle(sg.module.warn)
 
-        writes = ([settings_write(address, settings)] if settings else []) \
+        writes = ([ip_settings_write(address, settings)] if settings else []) \
             + (ip_subusers_writes(address, additions, add=True) if additions else []) \
             + (ip_subusers_writes(address, removals, add=False) if removals else [])
         if writes and not sg.check_mode:

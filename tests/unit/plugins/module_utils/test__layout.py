@@ -22,11 +22,11 @@ from ansible_collections.mailops.sendgrid.plugins.module_utils._layout import (
     SendGridPartialApplyError,
     apply_plan,
     converge_layout,
-    mistyped_keys,
     parse_layout,
     plan_layout,
 )
 from ansible_collections.mailops.sendgrid.plugins.module_utils._errors import SendGridInputError
+from ansible_collections.mailops.sendgrid.plugins.module_utils._names import mistyped_keys
 from ansible_collections.mailops.sendgrid.tests.unit.helpers.fake_transport import (
     FakeTransport,
     empty_response,
